@@ -1,0 +1,117 @@
+//! Canonical bytes: the normalisations a policy may apply before a transform.
+//!
+//! See `docs/CONSTRUCTIONS.md` §3. Normalisations run in the order the policy lists them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// One normalisation step applied to a value before it is transformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Normalisation {
+    /// Remove leading and trailing Unicode `White_Space` characters.
+    Trim,
+    /// Unicode full lowercase mapping.
+    Lowercase,
+    /// Unicode Normalization Form C.
+    Nfc,
+    /// Keep only the ASCII digits `0`–`9`.
+    DigitsOnly,
+}
+
+impl Normalisation {
+    /// Every normalisation, in the order they are documented.
+    pub const ALL: [Normalisation; 4] = [
+        Normalisation::Trim,
+        Normalisation::Lowercase,
+        Normalisation::Nfc,
+        Normalisation::DigitsOnly,
+    ];
+
+    /// The name used in policy files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Normalisation::Trim => "trim",
+            Normalisation::Lowercase => "lowercase",
+            Normalisation::Nfc => "nfc",
+            Normalisation::DigitsOnly => "digits_only",
+        }
+    }
+}
+
+impl fmt::Display for Normalisation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The name is not one of `trim`, `lowercase`, `nfc`, `digits_only`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown normalisation `{0}` (expected one of: trim, lowercase, nfc, digits_only)")]
+pub struct UnknownNormalisation(pub String);
+
+impl FromStr for Normalisation {
+    type Err = UnknownNormalisation;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Normalisation::ALL
+            .into_iter()
+            .find(|n| n.name() == s)
+            .ok_or_else(|| UnknownNormalisation(s.to_owned()))
+    }
+}
+
+/// Writes the canonical form of `value` under `steps` into `out` (cleared first).
+///
+/// `scratch` is reused between calls so that the hot path does not allocate.
+pub fn canonicalise(value: &str, steps: &[Normalisation], out: &mut String, scratch: &mut String) {
+    out.clear();
+    out.push_str(value);
+    for step in steps {
+        scratch.clear();
+        match step {
+            Normalisation::Trim => scratch.push_str(out.trim()),
+            Normalisation::Lowercase => {
+                if out.is_ascii() {
+                    scratch.push_str(out);
+                    scratch.make_ascii_lowercase();
+                } else {
+                    scratch.push_str(&out.to_lowercase());
+                }
+            }
+            Normalisation::Nfc => scratch.extend(out.nfc()),
+            Normalisation::DigitsOnly => scratch.extend(out.chars().filter(char::is_ascii_digit)),
+        }
+        std::mem::swap(out, scratch);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(value: &str, steps: &[Normalisation]) -> String {
+        let (mut out, mut scratch) = (String::new(), String::new());
+        canonicalise(value, steps, &mut out, &mut scratch);
+        out
+    }
+
+    #[test]
+    fn steps_apply_in_order() {
+        use Normalisation::*;
+        assert_eq!(canon("  Ab C ", &[Trim, Lowercase]), "ab c");
+        assert_eq!(canon("\u{2003}ÉMILE\t", &[Trim, Lowercase]), "émile");
+        assert_eq!(canon("e\u{301}", &[Nfc]), "\u{e9}");
+        assert_eq!(canon("+44 (20) 7946-0958", &[DigitsOnly]), "442079460958");
+        assert_eq!(canon(" x ", &[]), " x ");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for n in Normalisation::ALL {
+            assert_eq!(n.name().parse::<Normalisation>(), Ok(n));
+        }
+        assert!("upper".parse::<Normalisation>().is_err());
+    }
+}
