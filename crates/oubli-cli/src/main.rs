@@ -1,1 +1,37 @@
-fn main() {}
+//! `oubli`: the command-line tool. This crate parses arguments, wires the engines
+//! together, shows progress and renders errors; the work happens in the library
+//! crates (`oubli-core`, `oubli-policy`, `oubli-csv`).
+
+mod cli;
+mod commands;
+mod error;
+mod keyfile;
+mod output;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::error::Exit;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = std::panic::catch_unwind(|| commands::run(cli));
+    let exit = match result {
+        Ok(Ok(exit)) => exit,
+        Ok(Err(e)) if error::is_broken_pipe(&e) => Exit::Ok,
+        Ok(Err(e)) => {
+            error::render(&e);
+            Exit::Error
+        }
+        Err(_) => {
+            // The panic message was printed by the default hook.
+            error::render(&anyhow::anyhow!(
+                "internal error: oubli stopped unexpectedly; no output was written. Please report this with the command line you used"
+            ));
+            Exit::Error
+        }
+    };
+    ExitCode::from(exit as u8)
+}

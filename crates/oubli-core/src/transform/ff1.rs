@@ -17,7 +17,7 @@ const MIN_DOMAIN: u64 = 1_000_000;
 pub struct Alphabet {
     name: Option<&'static str>,
     chars: Vec<char>,
-    ascii: [u16; 128],
+    ascii: Box<[u16; 128]>,
     other: HashMap<char, u16>,
 }
 
@@ -58,14 +58,19 @@ impl Alphabet {
         ),
     ];
 
+    /// A named alphabet (`digits`, `lower`, `upper`, `upper_alphanumeric`,
+    /// `alphanumeric`).
+    pub fn named(name: &str) -> Option<Alphabet> {
+        let (name, chars) = Self::NAMES.iter().find(|(n, _)| *n == name)?;
+        let mut alphabet = Self::custom(chars).ok()?;
+        alphabet.name = Some(name);
+        Some(alphabet)
+    }
+
     /// A named alphabet, or else `spec` itself as a custom alphabet.
     pub fn parse(spec: &str) -> Result<Alphabet, FpeError> {
-        match Self::NAMES.iter().find(|(name, _)| *name == spec) {
-            Some((name, chars)) => {
-                let mut a = Self::custom(chars)?;
-                a.name = Some(name);
-                Ok(a)
-            }
+        match Self::named(spec) {
+            Some(alphabet) => Ok(alphabet),
             None => Self::custom(spec),
         }
     }
@@ -84,7 +89,7 @@ impl Alphabet {
                 "the alphabet has more than 65,534 characters".into(),
             ));
         }
-        let mut ascii = [NOT_IN; 128];
+        let mut ascii = Box::new([NOT_IN; 128]);
         let mut other = HashMap::new();
         for (i, &c) in list.iter().enumerate() {
             let numeral = u16::try_from(i).unwrap_or(NOT_IN);
@@ -114,7 +119,8 @@ impl Alphabet {
         self.chars.len() as u32
     }
 
-    /// The fewest alphabet characters a value needs (`radix^n ≥ 1,000,000`).
+    /// The fewest alphabet characters a value needs: `radix^n ≥ 1,000,000` and
+    /// `n ≥ 2` (NIST SP 800-38G Rev. 1, §5.2).
     pub fn min_len(&self) -> usize {
         let radix = u64::from(self.radix());
         let (mut n, mut size) = (0usize, 1u64);
@@ -122,7 +128,7 @@ impl Alphabet {
             size = size.saturating_mul(radix);
             n += 1;
         }
-        n
+        n.max(2)
     }
 
     fn numeral(&self, c: char) -> Option<u16> {

@@ -43,7 +43,12 @@ impl RandomisedCipher {
         self.encrypt_with_nonce(nonce, plaintext, out);
     }
 
-    fn encrypt_with_nonce(&mut self, nonce: [u8; NONCE_LEN], plaintext: &[u8], out: &mut String) {
+    pub(crate) fn encrypt_with_nonce(
+        &mut self,
+        nonce: [u8; NONCE_LEN],
+        plaintext: &[u8],
+        out: &mut String,
+    ) {
         self.buf.clear();
         self.buf.extend_from_slice(&nonce);
         self.buf.extend_from_slice(plaintext);

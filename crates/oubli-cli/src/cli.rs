@@ -1,0 +1,119 @@
+//! Every command-line definition of `oubli`, and the environment variables it reads.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Environment variable naming the master key file.
+pub(crate) const ENV_KEY_FILE: &str = "OUBLI_KEY_FILE";
+/// Environment variable naming the signing key file.
+pub(crate) const ENV_SIGNING_KEY_FILE: &str = "OUBLI_SIGNING_KEY_FILE";
+
+/// oubli: mask columns of CSV files with keyed transforms (ISO/IEC 27002 8.11), and
+/// leave verifiable evidence of deletion (8.10).
+#[derive(Debug, Parser)]
+#[command(
+    name = "oubli",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+
+    /// No progress bar and no summary on stderr (errors are still printed).
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create and inspect key files.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Mask the columns of INPUT as the policy says, writing OUTPUT.
+    Mask(JobArgs),
+    /// Reverse the `encrypt`, `encrypt_random` and `fpe` columns of masked data.
+    Unmask(JobArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Write a new random key to a new file (mode 0600; never overwrites).
+    New {
+        /// The key file to create.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// An Ed25519 signing key (for the evidence ledger) instead of a master key.
+        #[arg(long)]
+        signing: bool,
+    },
+    /// Print a signing key's public verifier key (C2SP signed-note format).
+    Public {
+        /// The signing key file.
+        #[arg(value_name = "FILE", env = ENV_SIGNING_KEY_FILE)]
+        file: PathBuf,
+        /// The signer name in the verifier key.
+        #[arg(long, default_value = oubli_core::DEFAULT_SIGNER_NAME)]
+        name: String,
+    },
+    /// Print a key file's public key id.
+    Id {
+        /// The key file (master or signing).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+/// Arguments of `mask` and `unmask`.
+#[derive(Debug, Args)]
+pub(crate) struct JobArgs {
+    /// The input file, or `-` for stdin.
+    #[arg(value_name = "INPUT")]
+    pub(crate) input: String,
+
+    /// The output file, or `-` for stdout. Written to a temporary file and renamed
+    /// on success, so a failed job leaves no output.
+    #[arg(short, long, value_name = "OUTPUT")]
+    pub(crate) output: String,
+
+    /// The policy file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: PathBuf,
+
+    /// The master key file (never the key itself).
+    #[arg(long, value_name = "FILE", env = ENV_KEY_FILE)]
+    pub(crate) key: PathBuf,
+
+    /// Replace OUTPUT if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+
+    /// Field delimiter: one ASCII character, or `tab` [default: `,`, or tab for .tsv].
+    #[arg(long, value_name = "CHAR")]
+    pub(crate) delimiter: Option<String>,
+
+    /// Input format [default: from the extension; `-` is CSV].
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<Format>,
+
+    /// Print a one-line JSON summary (on stdout; on stderr if OUTPUT is stdout).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Comma-separated values (RFC 4180).
+    Csv,
+    /// Tab-separated values.
+    Tsv,
+    /// Apache Parquet.
+    Parquet,
+}

@@ -1,0 +1,79 @@
+//! Exit codes, hints, and the rendering of errors as `error:` / `caused by:` / `hint:`.
+
+use std::fmt;
+use std::io::Write as _;
+
+/// The process exit codes (contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// Success.
+    Ok = 0,
+    /// A check ran and failed.
+    #[allow(dead_code)]
+    CheckFailed = 1,
+    /// Usage or runtime error.
+    Error = 2,
+}
+
+/// Attaches a hint to an error; the renderer prints it last.
+pub(crate) trait Hint<T> {
+    fn hint(self, hint: impl Into<String>) -> anyhow::Result<T>;
+}
+
+impl<T, E> Hint<T> for Result<T, E>
+where
+    E: Into<anyhow::Error>,
+{
+    fn hint(self, hint: impl Into<String>) -> anyhow::Result<T> {
+        self.map_err(|e| e.into().context(HintMarker(hint.into())))
+    }
+}
+
+/// Context layer that carries a hint. It displays as nothing, so that the
+/// renderer can skip it in the cause chain and print the hint last; the
+/// outermost hint wins.
+#[derive(Debug)]
+struct HintMarker(String);
+
+impl fmt::Display for HintMarker {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
+    }
+}
+
+/// Whether the error is a closed stdout pipe (`oubli mask … -o - | head`), which
+/// is not a failure.
+pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints the error chain to stderr.
+pub(crate) fn render(error: &anyhow::Error) {
+    let hint = error.downcast_ref::<HintMarker>().map(|h| h.0.as_str());
+    let mut lines = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if text.is_empty() {
+            continue;
+        }
+        // Avoid printing the same message twice (`#[error(transparent)]`, fs-err).
+        if lines.last() != Some(&text)
+            && !lines
+                .iter()
+                .any(|l: &String| l.ends_with(&text) && text.len() > 20)
+        {
+            lines.push(text);
+        }
+    }
+    let mut err = std::io::stderr().lock();
+    for (i, line) in lines.iter().enumerate() {
+        let label = if i == 0 { "error" } else { "caused by" };
+        let _ = writeln!(err, "{label}: {line}");
+    }
+    if let Some(h) = hint {
+        let _ = writeln!(err, "hint: {h}");
+    }
+}

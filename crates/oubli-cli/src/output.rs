@@ -1,0 +1,139 @@
+//! Where a job's output goes: a temporary file beside the target, renamed into
+//! place only when the job succeeded, or stdout.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use tempfile::NamedTempFile;
+
+use crate::error::Hint as _;
+
+/// A job's output, not yet visible under its final name.
+#[derive(Debug)]
+pub(crate) enum Output {
+    /// Standard output (`-`): written as it goes; a failure may leave partial data
+    /// in the pipe, which the exit code reports.
+    Stdout,
+    /// A temporary file in the target's directory.
+    File {
+        temp: NamedTempFile,
+        target: PathBuf,
+        replace: bool,
+    },
+}
+
+impl Output {
+    /// Checks the target and creates the temporary file. Refuses an existing
+    /// output without `force`, and an output that is the input.
+    pub(crate) fn create(target: &str, input: &str, force: bool) -> anyhow::Result<Output> {
+        if target == "-" {
+            return Ok(Output::Stdout);
+        }
+        let target = PathBuf::from(target);
+        match std::fs::metadata(&target) {
+            Ok(meta) => {
+                if meta.is_dir() {
+                    bail!("output {} is a directory; name a file", target.display());
+                }
+                if input != "-" {
+                    if let Ok(input_meta) = std::fs::metadata(input) {
+                        if input_meta.dev() == meta.dev() && input_meta.ino() == meta.ino() {
+                            return Err(anyhow::anyhow!(
+                                "output {} is the input file",
+                                target.display()
+                            ))
+                            .hint("write to another file; oubli never modifies its input");
+                        }
+                    }
+                }
+                if !force {
+                    return Err(anyhow::anyhow!(
+                        "output {} already exists",
+                        target.display()
+                    ))
+                    .hint("pass --force to replace it, or choose another output");
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot check output {}", target.display()));
+            }
+        }
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".oubli-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
+            .hint("check that the output directory exists and is writable")?;
+        Ok(Output::File {
+            temp,
+            target,
+            replace: force,
+        })
+    }
+
+    /// A buffered writer over the output.
+    pub(crate) fn writer(&self) -> anyhow::Result<Box<dyn Write + Send>> {
+        Ok(match self {
+            Output::Stdout => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
+            Output::File { temp, .. } => Box::new(BufWriter::with_capacity(
+                1 << 16,
+                temp.as_file().try_clone()?,
+            )),
+        })
+    }
+
+    /// Makes the output durable and visible under its name. Dropping an
+    /// `Output` without committing deletes the temporary file.
+    pub(crate) fn commit(self) -> anyhow::Result<()> {
+        match self {
+            Output::Stdout => Ok(()),
+            Output::File {
+                temp,
+                target,
+                replace,
+            } => {
+                temp.as_file()
+                    .sync_all()
+                    .with_context(|| format!("cannot write {}", target.display()))?;
+                let persisted = if replace {
+                    temp.persist(&target).map(drop)
+                } else {
+                    temp.persist_noclobber(&target).map(drop)
+                };
+                persisted.map_err(|e| e.error).with_context(|| {
+                    format!("cannot move the output into place at {}", target.display())
+                })?;
+                sync_parent(&target);
+                Ok(())
+            }
+        }
+    }
+
+    /// The final path, if a file.
+    pub(crate) fn target(&self) -> Option<&Path> {
+        match self {
+            Output::Stdout => None,
+            Output::File { target, .. } => Some(target),
+        }
+    }
+}
+
+/// Fsyncs the directory holding `path`, so that a rename or a new file survives a
+/// crash. Best effort: some file systems refuse to sync directories.
+pub(crate) fn sync_parent(path: &Path) {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}

@@ -1,0 +1,108 @@
+//! The policy adapter: masks or unmasks a CSV stream with an `oubli-policy` plan.
+
+use std::io::{Read, Write};
+use std::sync::Mutex;
+
+use csv::ByteRecord;
+use oubli_core::MasterKey;
+use oubli_policy::{ColumnAction, Direction, Plan, Policy, PolicyError, Worker};
+
+use crate::{CsvError, CsvOptions, Prepared, RowError, RowMapper, Summary, run};
+
+/// What a masking job did.
+#[derive(Debug)]
+pub struct MaskReport {
+    /// Records, bytes, and the input's framing.
+    pub summary: Summary,
+    /// The plan the job ran: each input column and its transform.
+    pub plan: Plan,
+}
+
+/// Masks (or unmasks) `input` into `output` as `policy` says, on
+/// `options.threads` threads. The policy is bound to the input's header before
+/// anything is written, so a policy that does not fit fails with no output.
+pub fn mask<R, W>(
+    input: R,
+    output: W,
+    policy: &Policy,
+    direction: Direction,
+    key: &MasterKey,
+    options: &CsvOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<MaskReport, CsvError<PolicyError>>
+where
+    R: Read + Send,
+    W: Write,
+{
+    let bound: Mutex<Option<Plan>> = Mutex::new(None);
+    let summary = run(
+        input,
+        output,
+        options,
+        |header: &[String]| {
+            let plan = Plan::new(policy, header, direction)?;
+            if let Ok(mut slot) = bound.lock() {
+                *slot = Some(plan.clone());
+            }
+            let output_header = plan.output_header();
+            Ok(Prepared {
+                output_header,
+                make_mapper: move || PolicyMapper::new(&plan, key),
+            })
+        },
+        progress,
+    )?;
+    let plan = bound
+        .into_inner()
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| unreachable!("run() calls prepare before it returns Ok"));
+    Ok(MaskReport { summary, plan })
+}
+
+/// Applies a plan to records: one per worker thread.
+#[derive(Debug)]
+pub struct PolicyMapper {
+    worker: Worker,
+    actions: Vec<ColumnAction>,
+    buf: String,
+}
+
+impl PolicyMapper {
+    /// A mapper for one thread.
+    pub fn new(plan: &Plan, key: &MasterKey) -> PolicyMapper {
+        PolicyMapper {
+            worker: plan.worker(key),
+            actions: plan.columns().iter().map(|c| c.action).collect(),
+            buf: String::new(),
+        }
+    }
+}
+
+/// A field of a transformed column that is not UTF-8 text.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the value is not valid UTF-8; convert the file to UTF-8 (for example with iconv) before masking"
+)]
+pub struct NotUtf8;
+
+impl RowMapper for PolicyMapper {
+    fn map_row(&mut self, input: &ByteRecord, out: &mut ByteRecord) -> Result<(), RowError> {
+        for (i, (field, action)) in input.iter().zip(&self.actions).enumerate() {
+            match action {
+                ColumnAction::Copy => out.push_field(field),
+                ColumnAction::Drop => {}
+                ColumnAction::Transform => {
+                    let value =
+                        std::str::from_utf8(field).map_err(|_| RowError::new(i, NotUtf8))?;
+                    self.buf.clear();
+                    self.worker
+                        .apply(i, value, &mut self.buf)
+                        .map_err(|e| RowError::new(i, e))?;
+                    out.push_field(self.buf.as_bytes());
+                }
+            }
+        }
+        Ok(())
+    }
+}
