@@ -37,6 +37,93 @@ pub(crate) enum Command {
     Mask(JobArgs),
     /// Reverse the `encrypt`, `encrypt_random` and `fpe` columns of masked data.
     Unmask(JobArgs),
+    /// Create, verify and inspect an evidence ledger.
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LogCommand {
+    /// Create a ledger in DIR with a fixed origin, and print its verifier key.
+    Init {
+        /// The ledger directory (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// The ledger's name in its checkpoints, e.g. `example.com/privacy-ledger`
+        /// [default: `oubli.ledger/` and 16 random hex characters].
+        #[arg(long, value_name = "NAME")]
+        origin: Option<String>,
+        /// The signing key file.
+        #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE)]
+        signing_key: PathBuf,
+    },
+    /// Verify every entry and the signed checkpoint with the public key alone.
+    Verify {
+        /// The ledger directory.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// The ledger's verifier key: a file holding the line printed by `oubli
+        /// log init` or `oubli key public FILE --name ORIGIN`.
+        #[arg(long, value_name = "PUB")]
+        public_key: PathBuf,
+        /// A checkpoint saved earlier: also check that the ledger extends it
+        /// (catches truncation, rollback and forks).
+        #[arg(long, value_name = "CHECKPOINT")]
+        trusted: Option<PathBuf>,
+    },
+    /// Print the entries.
+    Show {
+        /// The ledger directory.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Print the entries' JSON lines as they are.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the latest signed checkpoint, for an auditor to keep.
+    Checkpoint {
+        /// The ledger directory.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Write one entry with its inclusion proof and the signed checkpoint
+    /// (C2SP tlog-proof), checkable without the rest of the ledger.
+    Receipt {
+        /// The ledger directory.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// The entry's index (`seq`).
+        #[arg(long, value_name = "N")]
+        entry: u64,
+        /// The receipt file, or `-` for stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: String,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a receipt with the ledger's public key alone.
+    VerifyReceipt {
+        /// The receipt file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The ledger's verifier key file.
+        #[arg(long, value_name = "PUB")]
+        public_key: PathBuf,
+    },
+    /// Cut a torn last entry left by a crash, sign entries an interrupted append
+    /// left uncovered, and record the repair.
+    Repair {
+        /// The ledger directory.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// The signing key file.
+        #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE)]
+        signing_key: PathBuf,
+        /// Who repairs (recorded in the entry) [default: the user name].
+        #[arg(long, value_name = "NAME")]
+        operator: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +193,18 @@ pub(crate) struct JobArgs {
     /// Print a one-line JSON summary (on stdout; on stderr if OUTPUT is stdout).
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// Record the job in this evidence ledger (created on first use).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) ledger: Option<PathBuf>,
+
+    /// The ledger's signing key file (with --ledger).
+    #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE)]
+    pub(crate) signing_key: Option<PathBuf>,
+
+    /// Who runs the job, for the ledger [default: the user name].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) operator: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

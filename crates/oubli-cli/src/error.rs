@@ -9,7 +9,6 @@ pub(crate) enum Exit {
     /// Success.
     Ok = 0,
     /// A check ran and failed.
-    #[allow(dead_code)]
     CheckFailed = 1,
     /// Usage or runtime error.
     Error = 2,

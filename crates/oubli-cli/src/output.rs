@@ -38,16 +38,16 @@ impl Output {
                 if meta.is_dir() {
                     bail!("output {} is a directory; name a file", target.display());
                 }
-                if input != "-" {
-                    if let Ok(input_meta) = std::fs::metadata(input) {
-                        if input_meta.dev() == meta.dev() && input_meta.ino() == meta.ino() {
-                            return Err(anyhow::anyhow!(
-                                "output {} is the input file",
-                                target.display()
-                            ))
-                            .hint("write to another file; oubli never modifies its input");
-                        }
-                    }
+                if input != "-"
+                    && let Ok(input_meta) = std::fs::metadata(input)
+                    && input_meta.dev() == meta.dev()
+                    && input_meta.ino() == meta.ino()
+                {
+                    return Err(anyhow::anyhow!(
+                        "output {} is the input file",
+                        target.display()
+                    ))
+                    .hint("write to another file; oubli never modifies its input");
                 }
                 if !force {
                     return Err(anyhow::anyhow!(

@@ -191,6 +191,19 @@ impl SigningKey {
         Self::from_pkcs8(doc.as_ref())
     }
 
+    /// A key pair from a 32-byte RFC 8032 seed (test vectors, other tools' keys),
+    /// held as the PKCS#8 v1 document of that seed (RFC 8410).
+    pub fn from_seed(seed: &[u8; 32]) -> Result<SigningKey, KeyError> {
+        const PKCS8_V1_PREFIX: [u8; 16] = [
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        let mut doc = Zeroizing::new(Vec::with_capacity(48));
+        doc.extend_from_slice(&PKCS8_V1_PREFIX);
+        doc.extend_from_slice(seed);
+        Self::from_pkcs8(&doc)
+    }
+
     /// Parses a PKCS#8 v1 or v2 Ed25519 document.
     pub fn from_pkcs8(pkcs8: &[u8]) -> Result<SigningKey, KeyError> {
         let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8)
@@ -544,6 +557,31 @@ mod tests {
         assert!(vk.verify(b"hello", &sig));
         assert!(!vk.verify(b"hellO", &sig));
         assert_eq!(vk.to_string().parse::<VerifierKey>().unwrap(), vk);
+    }
+
+    /// RFC 8032 §7.1 TEST 1: the public key and signature of the empty message.
+    #[test]
+    fn rfc8032_test_1() {
+        let seed: [u8; 32] =
+            hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+                .unwrap()
+                .try_into()
+                .unwrap();
+        let key = SigningKey::from_seed(&seed).unwrap();
+        assert_eq!(
+            hex::encode(key.public_key()),
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+        );
+        let sig = key.sign(b"");
+        assert_eq!(
+            hex::encode(sig),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+        );
+        let vk = key.verifier_key("oubli").unwrap();
+        assert!(vk.verify(b"", &sig));
+        let mut bad = sig;
+        bad[0] ^= 1;
+        assert!(!vk.verify(b"", &bad));
     }
 
     #[test]

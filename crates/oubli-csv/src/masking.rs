@@ -1,7 +1,9 @@
 //! The policy adapter: masks or unmasks a CSV stream with an `oubli-policy` plan.
 
 use std::io::{Read, Write};
+use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use csv::ByteRecord;
 use oubli_core::MasterKey;
@@ -16,6 +18,9 @@ pub struct MaskReport {
     pub summary: Summary,
     /// The plan the job ran: each input column and its transform.
     pub plan: Plan,
+    /// For each input column, the number of values transformed (non-empty
+    /// values of transformed columns; 0 for copied and dropped columns).
+    pub values: Vec<u64>,
 }
 
 /// Masks (or unmasks) `input` into `output` as `policy` says, on
@@ -35,6 +40,7 @@ where
     W: Write,
 {
     let bound: Mutex<Option<Plan>> = Mutex::new(None);
+    let counts: Mutex<Option<Arc<[AtomicU64]>>> = Mutex::new(None);
     let summary = run(
         input,
         output,
@@ -45,9 +51,16 @@ where
                 *slot = Some(plan.clone());
             }
             let output_header = plan.output_header();
+            let shared: Arc<[AtomicU64]> =
+                plan.columns().iter().map(|_| AtomicU64::new(0)).collect();
+            if let Ok(mut slot) = counts.lock() {
+                *slot = Some(Arc::clone(&shared));
+            }
             Ok(Prepared {
                 output_header,
-                make_mapper: move || PolicyMapper::new(&plan, key),
+                make_mapper: move || {
+                    PolicyMapper::new(&plan, key).counting_into(Arc::clone(&shared))
+                },
             })
         },
         progress,
@@ -57,7 +70,17 @@ where
         .ok()
         .flatten()
         .unwrap_or_else(|| unreachable!("run() calls prepare before it returns Ok"));
-    Ok(MaskReport { summary, plan })
+    let values = counts
+        .into_inner()
+        .ok()
+        .flatten()
+        .map(|c| c.iter().map(|v| v.load(Ordering::Relaxed)).collect())
+        .unwrap_or_default();
+    Ok(MaskReport {
+        summary,
+        plan,
+        values,
+    })
 }
 
 /// Applies a plan to records: one per worker thread.
@@ -66,6 +89,10 @@ pub struct PolicyMapper {
     worker: Worker,
     actions: Vec<ColumnAction>,
     buf: String,
+    /// Values transformed per column by this mapper, added to `shared` on drop
+    /// so that the hot loop touches no shared memory.
+    counts: Vec<u64>,
+    shared: Option<Arc<[AtomicU64]>>,
 }
 
 impl PolicyMapper {
@@ -75,6 +102,24 @@ impl PolicyMapper {
             worker: plan.worker(key),
             actions: plan.columns().iter().map(|c| c.action).collect(),
             buf: String::new(),
+            counts: vec![0; plan.columns().len()],
+            shared: None,
+        }
+    }
+
+    /// Adds this mapper's per-column counts to `shared` when it is dropped.
+    pub fn counting_into(mut self, shared: Arc<[AtomicU64]>) -> PolicyMapper {
+        self.shared = Some(shared);
+        self
+    }
+}
+
+impl Drop for PolicyMapper {
+    fn drop(&mut self) {
+        if let Some(shared) = &self.shared {
+            for (total, n) in shared.iter().zip(&self.counts) {
+                total.fetch_add(*n, Ordering::Relaxed);
+            }
         }
     }
 }
@@ -96,6 +141,9 @@ impl RowMapper for PolicyMapper {
                     let value =
                         std::str::from_utf8(field).map_err(|_| RowError::new(i, NotUtf8))?;
                     self.buf.clear();
+                    if !value.is_empty() {
+                        self.counts[i] += 1;
+                    }
                     self.worker
                         .apply(i, value, &mut self.buf)
                         .map_err(|e| RowError::new(i, e))?;

@@ -398,20 +398,20 @@ fn parse_rule(
                 None => HashEncoding::Hex,
             };
             let length = opt_count("length")?;
-            if let (Some(n), Some(v)) = (length, get("length")) {
-                if !(8..=encoding.full_len()).contains(&n) {
-                    return Err(bad(
-                        cx,
-                        v,
-                        col,
-                        "length",
-                        format!(
-                            "{n} is outside 8..={} (the full {} length); shorter pseudonyms collide too often",
-                            encoding.full_len(),
-                            encoding.name()
-                        ),
-                    ));
-                }
+            if let (Some(n), Some(v)) = (length, get("length"))
+                && !(8..=encoding.full_len()).contains(&n)
+            {
+                return Err(bad(
+                    cx,
+                    v,
+                    col,
+                    "length",
+                    format!(
+                        "{n} is outside 8..={} (the full {} length); shorter pseudonyms collide too often",
+                        encoding.full_len(),
+                        encoding.name()
+                    ),
+                ));
             }
             Transform::Hash {
                 encoding,

@@ -1,73 +1,25 @@
-//! The commands: each turns parsed arguments into calls to the library crates.
+//! `oubli mask` and `oubli unmask`.
 
-use std::io::{self, Read, Write as _};
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use oubli_core::{AnyKey, MasterKey, SigningKey};
-use oubli_csv::{CsvOptions, Direction, MaskReport};
+use oubli_core::{MasterKey, SigningKey};
+pub(crate) use oubli_csv::Direction;
+use oubli_csv::{CsvOptions, MaskReport};
+use oubli_ledger::Ledger;
+use oubli_ledger::entry::{ColumnEvidence, MaskEntry};
 use oubli_policy::Policy;
 use sha2::{Digest as _, Sha256};
 
-use crate::cli::{Cli, Command, Format, JobArgs, KeyCommand};
+use super::evidence::{Digest, HashingReader, HashingWriter, header, hex};
+use super::now_rfc3339;
+use crate::cli::{Format, JobArgs};
 use crate::error::{Exit, Hint as _};
 use crate::keyfile;
 use crate::output::Output;
 use crate::progress::Progress;
-
-/// Runs one command.
-pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
-    match cli.command {
-        Command::Key(cmd) => key(cmd, cli.quiet),
-        Command::Mask(args) => job(&args, Direction::Mask, cli.quiet),
-        Command::Unmask(args) => job(&args, Direction::Unmask, cli.quiet),
-    }
-}
-
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
-fn key(cmd: KeyCommand, quiet: bool) -> anyhow::Result<Exit> {
-    let mut stdout = io::stdout().lock();
-    match cmd {
-        KeyCommand::New { output, signing } => {
-            let (text, id) = if signing {
-                let key = SigningKey::generate()?;
-                (key.to_key_file(&now_rfc3339()), key.id())
-            } else {
-                let key = MasterKey::generate()?;
-                (key.to_key_file(&now_rfc3339()), key.id().to_string())
-            };
-            keyfile::write_new(&output, &text)?;
-            if !quiet {
-                let kind = if signing { "signing key" } else { "master key" };
-                eprintln!(
-                    "wrote {kind} {id} to {} (mode 0600); keep it secret and back it up",
-                    output.display()
-                );
-            }
-        }
-        KeyCommand::Public { file, name } => {
-            let key = keyfile::read_signing(&file)?;
-            let verifier = key.verifier_key(&name)?;
-            writeln!(stdout, "{verifier}")?;
-        }
-        KeyCommand::Id { file } => match keyfile::read_any(&file)? {
-            AnyKey::Master(key) => writeln!(stdout, "{}", key.id())?,
-            AnyKey::Signing(key) => writeln!(stdout, "{}", key.id())?,
-        },
-    }
-    Ok(Exit::Ok)
-}
 
 /// The input format and delimiter a job uses.
 fn csv_options(args: &JobArgs) -> anyhow::Result<CsvOptions> {
@@ -124,17 +76,136 @@ fn csv_options(args: &JobArgs) -> anyhow::Result<CsvOptions> {
     })
 }
 
-fn job(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::Result<Exit> {
+/// Runs `oubli mask` or `oubli unmask`.
+pub(crate) fn run(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::Result<Exit> {
+    let started_at = now_rfc3339();
     let started = Instant::now();
     let options = csv_options(args)?;
     let key = keyfile::read_master(&args.key)?;
     let policy_text = fs_err::read_to_string(&args.policy)
-        .with_context(|| "cannot read the policy")
+        .context("cannot read the policy")
         .hint("pass the policy file with --policy FILE")?;
-    let policy_name = args.policy.display().to_string();
-    let policy = Policy::parse(&policy_text, &policy_name)?;
-    let policy_sha256 = Sha256::digest(policy_text.as_bytes());
+    let policy = Policy::parse(&policy_text, &args.policy.display().to_string())?;
+    let policy_sha256 = hex(&Sha256::digest(policy_text.as_bytes()));
+    let ledger = open_ledger(args)?;
 
+    let mut input_digest = Digest::default();
+    let mut output_digest = Digest::default();
+    let logged = ledger.is_some();
+    let result = execute(
+        args,
+        direction,
+        quiet,
+        &options,
+        &key,
+        &policy,
+        logged.then_some(&mut input_digest),
+        logged.then_some(&mut output_digest),
+    );
+
+    let mut entry_index = None;
+    if let Some((ledger, signing_key)) = &ledger {
+        let entry = MaskEntry {
+            header: header(
+                verb(direction),
+                args.operator.as_deref(),
+                if result.is_ok() { "ok" } else { "failed" },
+            ),
+            started: started_at,
+            input: input_digest.evidence(&args.input),
+            output: result.is_ok().then(|| output_digest.evidence(&args.output)),
+            policy_sha256: policy_sha256.clone(),
+            key_id: key.id().to_string(),
+            rows: result.as_ref().map_or(0, |r| r.summary.records),
+            columns: result
+                .as_ref()
+                .map_or_else(|_| Vec::new(), columns_evidence),
+            error: result.as_ref().err().map(|e| format!("{e:#}")),
+        };
+        let appended = ledger.append(&entry, signing_key);
+        match (&result, appended) {
+            (_, Ok(appended)) => entry_index = Some(appended.index),
+            (Ok(_), Err(e)) => {
+                return Err(anyhow::Error::new(e))
+                    .context(format!(
+                        "the output was written, but the job could not be recorded in the ledger {}",
+                        ledger.dir().display()
+                    ))
+                    .hint("fix the ledger (`oubli log verify`, `oubli log repair`), then run the job again with --force");
+            }
+            (Err(_), Err(e)) => {
+                crate::error::render(
+                    &anyhow::Error::new(e)
+                        .context("the failed job could not be recorded in the ledger"),
+                );
+            }
+        }
+    }
+    let report = result?;
+    summarise(
+        args,
+        direction,
+        &report,
+        &key,
+        &policy_sha256,
+        started,
+        entry_index,
+        quiet,
+    )?;
+    Ok(Exit::Ok)
+}
+
+/// `mask` or `unmask`.
+fn verb(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Mask => "mask",
+        Direction::Unmask => "unmask",
+    }
+}
+
+/// The ledger and its signing key, checked before the job runs.
+fn open_ledger(args: &JobArgs) -> anyhow::Result<Option<(Ledger, SigningKey)>> {
+    let Some(dir) = &args.ledger else {
+        return Ok(None);
+    };
+    let Some(key_path) = &args.signing_key else {
+        return Err(anyhow::anyhow!("--ledger needs the ledger's signing key"))
+            .hint("pass --signing-key FILE or set OUBLI_SIGNING_KEY_FILE; make one with `oubli key new --signing -o FILE`");
+    };
+    let signing_key = keyfile::read_signing(key_path)?;
+    let ledger = Ledger::new(dir);
+    ledger
+        .open_or_create(&signing_key)
+        .with_context(|| format!("cannot use the ledger {}", dir.display()))?;
+    Ok(Some((ledger, signing_key)))
+}
+
+fn columns_evidence(report: &MaskReport) -> Vec<ColumnEvidence> {
+    report
+        .plan
+        .columns()
+        .iter()
+        .zip(report.values.iter().copied().chain(std::iter::repeat(0)))
+        .map(|(c, values)| ColumnEvidence {
+            name: c.name.clone(),
+            transform: c.transform_name().to_owned(),
+            values,
+        })
+        .collect()
+}
+
+/// Reads, transforms and writes; the output is in place when this returns `Ok`.
+#[allow(clippy::too_many_arguments)]
+fn execute(
+    args: &JobArgs,
+    direction: Direction,
+    quiet: bool,
+    options: &CsvOptions,
+    key: &MasterKey,
+    policy: &Policy,
+    input_digest: Option<&mut Digest>,
+    output_digest: Option<&mut Digest>,
+) -> anyhow::Result<MaskReport> {
     let (input, size): (Box<dyn Read + Send>, Option<u64>) = if args.input == "-" {
         (Box::new(io::stdin()), None)
     } else {
@@ -147,17 +218,24 @@ fn job(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::Result<Exit
         }
         (Box::new(file), Some(meta.len()))
     };
+    let input: Box<dyn Read + Send + '_> = match input_digest {
+        Some(digest) => Box::new(HashingReader::new(input, digest)),
+        None => input,
+    };
     let output = Output::create(&args.output, &args.input, args.force)?;
-    let mut writer = output.writer()?;
+    let writer = output.writer()?;
+    let mut writer: Box<dyn Write + Send + '_> = match output_digest {
+        Some(digest) => Box::new(HashingWriter::new(writer, digest)),
+        None => writer,
+    };
     let progress = Progress::new(size, quiet);
-
     let result = oubli_csv::mask(
         input,
         &mut writer,
-        &policy,
+        policy,
         direction,
-        &key,
-        &options,
+        key,
+        options,
         &|bytes| {
             progress.update(bytes);
         },
@@ -173,19 +251,8 @@ fn job(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::Result<Exit
         )
     })?;
     drop(writer);
-    let target = output.target().map(Path::to_path_buf);
     output.commit()?;
-    summarise(
-        args,
-        direction,
-        &report,
-        &key,
-        &policy_sha256,
-        started,
-        target.as_deref(),
-        quiet,
-    )?;
-    Ok(Exit::Ok)
+    Ok(report)
 }
 
 /// Adds the input's name to an engine error.
@@ -228,16 +295,14 @@ fn summarise(
     direction: Direction,
     report: &MaskReport,
     key: &MasterKey,
-    policy_sha256: &[u8],
+    policy_sha256: &str,
     started: Instant,
-    target: Option<&Path>,
+    ledger_entry: Option<u64>,
     quiet: bool,
 ) -> anyhow::Result<()> {
+    let target = (args.output != "-").then(|| Path::new(&args.output));
     let seconds = started.elapsed().as_secs_f64();
-    let verb = match direction {
-        Direction::Mask => "mask",
-        Direction::Unmask => "unmask",
-    };
+    let verb = verb(direction);
     let mut by_transform: std::collections::BTreeMap<&str, Vec<&str>> =
         std::collections::BTreeMap::new();
     for column in report.plan.columns() {
@@ -247,7 +312,6 @@ fn summarise(
             .push(&column.name);
     }
     if args.json {
-        let policy_hex: String = policy_sha256.iter().map(|b| format!("{b:02x}")).collect();
         let line = serde_json::json!({
             "format": "oubli.summary/1",
             "command": verb,
@@ -257,7 +321,8 @@ fn summarise(
             "bytes_read": report.summary.bytes_read,
             "columns": by_transform,
             "key_id": key.id().to_string(),
-            "policy_sha256": policy_hex,
+            "policy_sha256": policy_sha256,
+            "ledger_entry": ledger_entry,
             "threads": args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from),
             "seconds": (seconds * 1000.0).round() / 1000.0,
         });

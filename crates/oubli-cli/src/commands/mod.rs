@@ -1,0 +1,31 @@
+//! The commands: each turns parsed arguments into calls to the library crates.
+
+mod evidence;
+mod job;
+mod key;
+mod log;
+
+use crate::cli::{Cli, Command};
+use crate::error::Exit;
+
+/// Runs one command.
+pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Key(cmd) => key::run(cmd, cli.quiet),
+        Command::Mask(args) => job::run(&args, job::Direction::Mask, cli.quiet),
+        Command::Unmask(args) => job::run(&args, job::Direction::Unmask, cli.quiet),
+        Command::Log(cmd) => log::run(cmd, cli.quiet),
+    }
+}
+
+/// The current time, RFC 3339 in UTC, to the second.
+pub(crate) fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
