@@ -28,6 +28,13 @@ where
     }
 }
 
+/// A hint as a context layer, for errors built by hand.
+pub(crate) fn hint_marker(
+    hint: impl Into<String>,
+) -> impl fmt::Display + fmt::Debug + Send + Sync + 'static {
+    HintMarker(hint.into())
+}
+
 /// Context layer that carries a hint. It displays as nothing, so that the
 /// renderer can skip it in the cause chain and print the hint last; the
 /// outermost hint wins.

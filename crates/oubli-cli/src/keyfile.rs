@@ -6,7 +6,7 @@ use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _, PermissionsExt as
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use oubli_core::{AnyKey, MasterKey, SigningKey, parse_key_file};
+use oubli_core::{AnyKey, KeyError, MasterKey, SigningKey, parse_key_file};
 use zeroize::Zeroizing;
 
 use crate::error::Hint as _;
@@ -40,9 +40,22 @@ pub(crate) fn read_any(path: &Path) -> anyhow::Result<AnyKey> {
     let mut text = Zeroizing::new(String::new());
     std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_KEY_FILE), &mut text)
         .with_context(|| format!("cannot read key file {}", path.display()))?;
-    parse_key_file(&text)
-        .with_context(|| format!("cannot use key file {}", path.display()))
-        .hint("restore the key file from your backup; a damaged key cannot be repaired")
+    parse_key_file(&text).map_err(|e| {
+        let hint = match e {
+            KeyError::UnknownVersion { .. } => {
+                "upgrade oubli to a version that reads this key file"
+            }
+            KeyError::NotAKeyLine { .. }
+            | KeyError::NoKeyLine
+            | KeyError::SeveralKeyLines { .. } => {
+                "pass a key file made by `oubli key new`, unchanged"
+            }
+            _ => "restore the key file from your backup; a damaged key cannot be repaired",
+        };
+        anyhow::Error::new(e)
+            .context(format!("cannot use key file {}", path.display()))
+            .context(crate::error::hint_marker(hint))
+    })
 }
 
 /// Reads a master key file.

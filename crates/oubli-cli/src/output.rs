@@ -26,11 +26,21 @@ pub(crate) enum Output {
 }
 
 impl Output {
-    /// Checks the target and creates the temporary file. Refuses an existing
-    /// output without `force`, and an output that is the input.
-    pub(crate) fn create(target: &str, input: &str, force: bool) -> anyhow::Result<Output> {
+    /// Checks the target and creates the temporary file. Refuses an empty name,
+    /// an existing output without `force`, and an output that is the input or
+    /// one of the job's other files (`protect`: key, policy…), even with `force`.
+    pub(crate) fn create(
+        target: &str,
+        input: &str,
+        protect: &[&Path],
+        force: bool,
+    ) -> anyhow::Result<Output> {
         if target == "-" {
             return Ok(Output::Stdout);
+        }
+        if target.is_empty() {
+            return Err(anyhow::anyhow!("the output name is empty"))
+                .hint("pass -o FILE, or -o - for stdout");
         }
         let target = PathBuf::from(target);
         match std::fs::metadata(&target) {
@@ -38,16 +48,24 @@ impl Output {
                 if meta.is_dir() {
                     bail!("output {} is a directory; name a file", target.display());
                 }
-                if input != "-"
-                    && let Ok(input_meta) = std::fs::metadata(input)
-                    && input_meta.dev() == meta.dev()
-                    && input_meta.ino() == meta.ino()
-                {
+                let same = |path: &Path| {
+                    std::fs::metadata(path)
+                        .is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
+                };
+                if input != "-" && same(Path::new(input)) {
                     return Err(anyhow::anyhow!(
                         "output {} is the input file",
                         target.display()
                     ))
                     .hint("write to another file; oubli never modifies its input");
+                }
+                if let Some(path) = protect.iter().find(|p| same(p)) {
+                    return Err(anyhow::anyhow!(
+                        "output {} is the job's own file {}",
+                        target.display(),
+                        path.display()
+                    ))
+                    .hint("write to another file");
                 }
                 if !force {
                     return Err(anyhow::anyhow!(

@@ -387,6 +387,14 @@ pub enum KeyError {
         /// 1-based line number.
         line: usize,
     },
+    /// A line that is not a key line at all.
+    #[error(
+        "line {line} is not a key line (expected a line starting with `{MASTER_KEY_PREFIX}` or `{SIGNING_KEY_PREFIX}`)"
+    )]
+    NotAKeyLine {
+        /// 1-based line number.
+        line: usize,
+    },
     /// A version line this oubli does not know.
     #[error(
         "line {line}: unsupported key file version `{found}` (this oubli reads `{MASTER_KEY_PREFIX}` and `{SIGNING_KEY_PREFIX}`); a newer oubli may read it"
@@ -459,21 +467,29 @@ pub fn parse_key_file(text: &str) -> Result<AnyKey, KeyError> {
         let bytes = decode_key_payload(line_no, payload, None)?;
         Ok(AnyKey::Signing(SigningKey::from_pkcs8(&bytes)?))
     } else {
-        let label = line.split(':').next().unwrap_or_default();
-        // A label is short and printable; anything else may be key material.
-        let found = if label.len() <= 32
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
-        {
-            label.to_owned()
+        // `OUBLI-KEY-2:`, `OUBLI-SIGNING-KEY-7:`…: a version this oubli does not know.
+        // Anything else is not a key line (and may be key material: never echoed).
+        let label = line
+            .split_once(':')
+            .map(|(label, _)| label)
+            .unwrap_or_default();
+        let versioned = label
+            .strip_prefix("OUBLI-")
+            .and_then(|rest| rest.rsplit_once("KEY-"))
+            .is_some_and(|(kind, version)| {
+                (kind.is_empty() || kind.ends_with('-'))
+                    && kind.bytes().all(|b| b.is_ascii_uppercase() || b == b'-')
+                    && !version.is_empty()
+                    && version.bytes().all(|b| b.is_ascii_digit())
+            });
+        if versioned {
+            Err(KeyError::UnknownVersion {
+                line: line_no,
+                found: label.to_owned(),
+            })
         } else {
-            "(unrecognised line)".to_owned()
-        };
-        Err(KeyError::UnknownVersion {
-            line: line_no,
-            found,
-        })
+            Err(KeyError::NotAKeyLine { line: line_no })
+        }
     }
 }
 
@@ -622,9 +638,9 @@ mod tests {
             Err(KeyError::SeveralKeyLines { line: 2 })
         ));
         // Error messages never echo the key line.
-        let err = parse_key_file(&format!("XX{}", &line[2..]))
-            .unwrap_err()
-            .to_string();
+        let err = parse_key_file(&format!("XX{}", &line[2..])).unwrap_err();
+        assert!(matches!(err, KeyError::NotAKeyLine { line: 1 }));
+        let err = err.to_string();
         assert!(!err.contains(&line[MASTER_KEY_PREFIX.len()..]));
     }
 }

@@ -55,9 +55,13 @@ fn csv_options(args: &JobArgs) -> anyhow::Result<CsvOptions> {
     let delimiter = match args.delimiter.as_deref() {
         None => default_delimiter,
         Some("tab" | "\\t" | "\t") => b'\t',
-        Some(d) if d.len() == 1 && d.is_ascii() && d != "\"" && d != "\n" && d != "\r" => {
-            d.as_bytes()[0]
+        Some(d @ ("\"" | "\n" | "\r")) => {
+            return Err(anyhow::anyhow!(
+                "--delimiter {d:?} cannot be used: quotes and line breaks have their own meaning in CSV"
+            ))
+            .hint("pass a character such as `;` or `|`, or `tab`");
         }
+        Some(d) if d.len() == 1 && d.is_ascii() => d.as_bytes()[0],
         Some(d) => {
             return Err(anyhow::anyhow!(
                 "--delimiter `{d}` is not a single ASCII character"
@@ -222,7 +226,12 @@ fn execute(
         Some(digest) => Box::new(HashingReader::new(input, digest)),
         None => input,
     };
-    let output = Output::create(&args.output, &args.input, args.force)?;
+    let output = Output::create(
+        &args.output,
+        &args.input,
+        &[&args.key, &args.policy],
+        args.force,
+    )?;
     let writer = output.writer()?;
     let mut writer: Box<dyn Write + Send + '_> = match output_digest {
         Some(digest) => Box::new(HashingWriter::new(writer, digest)),
@@ -338,8 +347,9 @@ fn summarise(
             .collect();
         let mb = report.summary.bytes_read as f64 / 1e6;
         eprintln!(
-            "{verb}ed {} rows ({}) in {seconds:.2} s, {:.1} MB/s, key {} → {}",
+            "{verb}ed {} row{} ({}) in {seconds:.2} s, {:.1} MB/s, key {} → {}",
             report.summary.records,
+            if report.summary.records == 1 { "" } else { "s" },
             columns.join(", "),
             if seconds > 0.0 { mb / seconds } else { 0.0 },
             key.id(),

@@ -104,7 +104,7 @@ pub(crate) fn run(cmd: LogCommand, quiet: bool) -> anyhow::Result<Exit> {
             force,
         } => {
             let receipt = Ledger::new(&dir).receipt(entry)?;
-            let out = Output::create(&output, "-", force)?;
+            let out = Output::create(&output, "-", &[], force)?;
             let mut writer = out.writer()?;
             writer.write_all(receipt.to_text().as_bytes())?;
             writer.flush()?;

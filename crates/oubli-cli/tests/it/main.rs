@@ -1,0 +1,7 @@
+//! Integration tests of the `oubli` command line: every test runs the real
+//! binary in its own temporary directory (see `support`).
+
+mod errors;
+mod keys;
+mod mask;
+mod support;
