@@ -100,18 +100,22 @@ pub enum Failure {
         reason: String,
     },
     /// An entry whose `seq` is not its position.
-    #[error("entry at line {} has seq {found}, expected {index}: {}", .index + 1, if *.found > *.index { "entries were removed before it" } else { "entries were duplicated or reordered" })]
+    #[error("entry at line {} has seq {found}, expected {index}: {}", .index + 1, if *.found > *.index { "entries were removed or reordered before it" } else { "entries were duplicated or reordered" })]
     Sequence {
         /// Its position.
         index: u64,
         /// The seq it carries.
         found: u64,
     },
-    /// An entry whose `prev` is not the root of the entries before it.
-    #[error("entry {altered} (line {}) was altered: entry {} records a different history", .altered + 1, .altered + 1)]
+    /// An entry's content changed: the `prev` of the entry after it (the
+    /// witness) no longer matches. For entry 0 the witness is itself: its
+    /// `prev` must be the root of the empty tree.
+    #[error("entry {altered} (line {}) was altered: {}", .altered + 1, if *.witness == *.altered { "its `prev` is not the root of the empty tree".to_owned() } else { format!("entry {witness} records a different history") })]
     Altered {
         /// The first entry whose content changed.
         altered: u64,
+        /// The entry whose `prev` exposed it.
+        witness: u64,
     },
     /// The entries up to the checkpoint's size do not hash to its root.
     #[error("the entries do not match the signed checkpoint (size {size}): {detail}")]
@@ -132,7 +136,7 @@ pub enum Failure {
         found: u64,
     },
     /// More entries than the checkpoint covers.
-    #[error("entries {checkpoint}..{} are not covered by the signed checkpoint (size {checkpoint}): an append was interrupted or entries were added without the signing key; run `oubli log repair`", .found - 1)]
+    #[error("{} not covered by the signed checkpoint (size {checkpoint}): an append was interrupted or entries were added without the signing key; run `oubli log repair`", if *.found == *.checkpoint + 1 { format!("entry {checkpoint} is") } else { format!("entries {checkpoint} to {} are", .found - 1) })]
     Uncovered {
         /// Entries the checkpoint covers.
         checkpoint: u64,
@@ -157,6 +161,9 @@ pub enum Failure {
         /// Size of the trusted checkpoint.
         trusted: u64,
     },
+    /// The checkpoint given as trusted does not verify with the key.
+    #[error("the trusted checkpoint does not verify: {0}")]
+    Trusted(CheckpointError),
     /// The trusted checkpoint is for another log.
     #[error("the trusted checkpoint is for log `{trusted}`, this ledger is `{found}`")]
     OtherLog {
@@ -289,6 +296,15 @@ impl Ledger {
             .map_err(io_err(&path))?;
         file.lock().map_err(io_err(&path))?;
         Ok(file)
+    }
+
+    /// A shared lock for readers, so that they never see an append half done
+    /// (entry written, checkpoint not yet). Best effort: a read-only copy of a
+    /// ledger without a lock file is read without one.
+    fn lock_shared(&self) -> Option<File> {
+        let file = File::open(self.path(LOCK)).ok()?;
+        file.lock_shared().ok()?;
+        Some(file)
     }
 
     fn read_checkpoint_text(&self) -> Result<String, LedgerError> {
@@ -434,15 +450,31 @@ impl Ledger {
         verifier: &VerifierKey,
         trusted: Option<&str>,
     ) -> Result<Result<Verified, Failure>, LedgerError> {
+        let _lock = self.lock_shared();
         let text = self.read_checkpoint_text()?;
         let checkpoint = match Checkpoint::open(&text, verifier) {
             Ok(c) => c,
             Err(e) => return Ok(Err(Failure::Checkpoint(e))),
         };
-        let trusted = match trusted.map(|t| Checkpoint::open(t, verifier)) {
+        let trusted = match trusted {
             None => None,
-            Some(Ok(t)) => Some(t),
-            Some(Err(e)) => return Ok(Err(Failure::Checkpoint(e))),
+            Some(text) => {
+                // Another log's checkpoint is named as such, before its signature
+                // (made by another key) is checked.
+                let body = crate::note::parse(text)
+                    .ok()
+                    .and_then(|(body, _)| Checkpoint::parse_body(body).ok());
+                if let Some(other) = body.filter(|b| b.origin != checkpoint.origin) {
+                    return Ok(Err(Failure::OtherLog {
+                        trusted: other.origin,
+                        found: checkpoint.origin,
+                    }));
+                }
+                match Checkpoint::open(text, verifier) {
+                    Ok(t) => Some(t),
+                    Err(e) => return Ok(Err(Failure::Trusted(e))),
+                }
+            }
         };
         let entries_path = self.path(ENTRIES);
         let mut file = File::open(&entries_path).map_err(io_err(&entries_path))?;
@@ -454,12 +486,6 @@ impl Ledger {
             return Ok(Err(failure));
         }
         if let Some(trusted) = &trusted {
-            if trusted.origin != checkpoint.origin {
-                return Ok(Err(Failure::OtherLog {
-                    trusted: trusted.origin.clone(),
-                    found: checkpoint.origin,
-                }));
-            }
             if trusted.size > checkpoint.size {
                 return Ok(Err(Failure::RolledBack {
                     trusted: trusted.size,
@@ -498,6 +524,7 @@ impl Ledger {
 
     /// Reads all entries' lines (without newlines). For `log show`.
     pub fn entries(&self) -> Result<Vec<String>, LedgerError> {
+        let _lock = self.lock_shared();
         let path = self.path(ENTRIES);
         let file = File::open(&path).map_err(io_err(&path))?;
         BufReader::new(file)
@@ -508,6 +535,7 @@ impl Ledger {
 
     /// A receipt for entry `index` against the current checkpoint.
     pub fn receipt(&self, index: u64) -> Result<Receipt, LedgerError> {
+        let _lock = self.lock_shared();
         let checkpoint_text = self.read_checkpoint_text()?;
         let (body, _) = crate::note::parse(&checkpoint_text)
             .map_err(|e| LedgerError::NeedsAttention(Failure::Checkpoint(e.into())))?;
@@ -555,7 +583,24 @@ impl Ledger {
             .map_err(io_err(&path))?;
         let mut scan = scan(&mut file, &path, None)?;
         let mut report = RepairReport::default();
-        if let Some(Failure::Torn { .. }) = scan.failure {
+        let torn = matches!(scan.failure, Some(Failure::Torn { .. }));
+        if let Some(failure) = scan.failure.take().filter(|_| !torn) {
+            // Anything but a torn last line is not the trace of a crash: refuse
+            // to touch it.
+            return Err(LedgerError::NeedsAttention(failure));
+        }
+        // Check the complete entries before changing anything.
+        match check_against(&scan, &checkpoint) {
+            Ok(()) => {}
+            Err(Failure::Uncovered {
+                checkpoint: covered,
+                found,
+            }) => {
+                report.signed_entries = found - covered;
+            }
+            Err(other) => return Err(LedgerError::NeedsAttention(other)),
+        }
+        if torn {
             let cut = scan.torn_bytes.take().unwrap_or_default();
             report.removed_bytes = cut.len() as u64;
             report.removed_sha256 = Some(
@@ -567,21 +612,6 @@ impl Ledger {
             file.set_len(scan.complete_bytes)
                 .and_then(|()| file.sync_all())
                 .map_err(io_err(&path))?;
-            scan.failure = None;
-        }
-        if let Some(failure) = scan.failure {
-            // Anything else is not the trace of a crash: refuse to touch it.
-            return Err(LedgerError::NeedsAttention(failure));
-        }
-        match check_against(&scan, &checkpoint) {
-            Ok(()) => {}
-            Err(Failure::Uncovered {
-                checkpoint: covered,
-                found,
-            }) => {
-                report.signed_entries = found - covered;
-            }
-            Err(other) => return Err(LedgerError::NeedsAttention(other)),
         }
         if report.removed_bytes == 0 && report.signed_entries == 0 {
             return Ok(None);
@@ -689,8 +719,12 @@ fn check_entry(index: u64, line: &[u8], range: &CompactRange) -> Result<(), Fail
     if prev != STANDARD.encode(range.root()) {
         // The entries before this one no longer hash to what it recorded: the
         // previous entry changed (earlier ones were checked by their successors).
+        // The entries before this one no longer hash to what it recorded: the
+        // previous entry changed (earlier ones were checked by their
+        // successors). Entry 0 has no predecessor: its own `prev` changed.
         return Err(Failure::Altered {
             altered: index.saturating_sub(1),
+            witness: index,
         });
     }
     Ok(())

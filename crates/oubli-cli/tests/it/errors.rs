@@ -501,7 +501,6 @@ hint: pass one character such as `;` or `|`, or `tab`
 }
 
 #[test]
-
 fn quote_delimiter_message_gives_the_right_reason() {
     let env = small_env();
     let assert = env.fails(&mask("in.csv", "out.csv", "p.toml", &["--delimiter", "\""]));

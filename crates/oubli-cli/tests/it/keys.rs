@@ -425,7 +425,6 @@ hint: [..]
 }
 
 #[test]
-
 fn unknown_key_file_version_hint_does_not_call_it_damaged() {
     let env = Env::new();
     env.new_key("k");
@@ -438,7 +437,6 @@ fn unknown_key_file_version_hint_does_not_call_it_damaged() {
 }
 
 #[test]
-
 fn unrecognised_key_line_is_not_called_a_newer_version() {
     let env = Env::new();
     env.new_key("k");
