@@ -273,7 +273,43 @@ impl Ledger {
                 other => return other,
             }
         }
-        self.own_checkpoint(key)
+        // Refuse now, before the job runs, what the append would refuse then.
+        let _lock = self.lock_shared();
+        let checkpoint = self.own_checkpoint(key)?;
+        let path = self.path(ENTRIES);
+        let mut file = File::open(&path).map_err(io_err(&path))?;
+        self.right_edge(&mut file, &checkpoint)?;
+        Ok(checkpoint)
+    }
+
+    /// The right edge of the tree and the length of the entries file, after
+    /// checking that the entries are exactly those the checkpoint covers: from
+    /// the `state` cache when it matches the checkpoint and the file's length,
+    /// else by reading every entry.
+    fn right_edge(
+        &self,
+        file: &mut File,
+        checkpoint: &Checkpoint,
+    ) -> Result<(CompactRange, u64), LedgerError> {
+        let path = self.path(ENTRIES);
+        let len = file.metadata().map_err(io_err(&path))?.len();
+        match self.read_state() {
+            Some((range, bytes))
+                if range.size() == checkpoint.size
+                    && range.root() == checkpoint.root
+                    && bytes == len =>
+            {
+                Ok((range, len))
+            }
+            _ => {
+                let scan = scan(file, &path, None)?;
+                if let Some(failure) = scan.failure {
+                    return Err(LedgerError::NeedsAttention(failure));
+                }
+                check_against(&scan, checkpoint).map_err(LedgerError::NeedsAttention)?;
+                Ok((scan.range, len))
+            }
+        }
     }
 
     /// The current checkpoint, verified with the ledger's own signing key.
@@ -393,25 +429,7 @@ impl Ledger {
             .append(true)
             .open(&entries_path)
             .map_err(io_err(&entries_path))?;
-        let len = file.metadata().map_err(io_err(&entries_path))?.len();
-        let range = match self.read_state() {
-            Some((range, bytes))
-                if range.size() == checkpoint.size
-                    && range.root() == checkpoint.root
-                    && bytes == len =>
-            {
-                range
-            }
-            _ => {
-                // Rebuild from the entries; they must match the checkpoint exactly.
-                let scan = scan(&mut file, &entries_path, None)?;
-                if let Some(failure) = scan.failure {
-                    return Err(LedgerError::NeedsAttention(failure));
-                }
-                check_against(&scan, &checkpoint).map_err(LedgerError::NeedsAttention)?;
-                scan.range
-            }
-        };
+        let (range, len) = self.right_edge(&mut file, &checkpoint)?;
 
         let mut map = Map::new();
         map.insert("seq".into(), Value::from(range.size()));
@@ -695,30 +713,28 @@ fn scan(file: &mut File, path: &Path, keep: Option<u64>) -> Result<Scan, LedgerE
     Ok(scan)
 }
 
+/// The two fields the chain needs; the rest of the entry is validated as JSON
+/// but not built (this is the hot loop of `verify`).
+#[derive(serde::Deserialize)]
+struct ChainFields<'a> {
+    seq: u64,
+    #[serde(borrow)]
+    prev: std::borrow::Cow<'a, str>,
+}
+
 fn check_entry(index: u64, line: &[u8], range: &CompactRange) -> Result<(), Failure> {
-    let malformed = |reason: &str| Failure::Malformed {
-        index,
-        reason: reason.to_owned(),
+    let (seq, prev) = match serde_json::from_slice::<ChainFields<'_>>(line) {
+        Ok(fields) => (fields.seq, fields.prev),
+        Err(_) => return Err(malformed(index, line)),
     };
-    let value: Value =
-        serde_json::from_slice(line).map_err(|e| malformed(&format!("not JSON ({e})")))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| malformed("not a JSON object"))?;
-    let seq = object
-        .get("seq")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| malformed("no `seq`"))?;
     if seq != index {
         return Err(Failure::Sequence { index, found: seq });
     }
-    let prev = object
-        .get("prev")
-        .and_then(Value::as_str)
-        .ok_or_else(|| malformed("no `prev`"))?;
-    if prev != STANDARD.encode(range.root()) {
-        // The entries before this one no longer hash to what it recorded: the
-        // previous entry changed (earlier ones were checked by their successors).
+    let mut expected = [0u8; 44];
+    let n = STANDARD
+        .encode_slice(range.root(), &mut expected)
+        .unwrap_or_default();
+    if prev.as_bytes() != &expected[..n] {
         // The entries before this one no longer hash to what it recorded: the
         // previous entry changed (earlier ones were checked by their
         // successors). Entry 0 has no predecessor: its own `prev` changed.
@@ -728,6 +744,19 @@ fn check_entry(index: u64, line: &[u8], range: &CompactRange) -> Result<(), Fail
         });
     }
     Ok(())
+}
+
+/// Says precisely why a line is not a ledger entry (the slow path).
+fn malformed(index: u64, line: &[u8]) -> Failure {
+    let reason = match serde_json::from_slice::<Value>(line) {
+        Err(e) => format!("not JSON ({e})"),
+        Ok(Value::Object(object)) if object.get("seq").and_then(Value::as_u64).is_none() => {
+            "no `seq`".to_owned()
+        }
+        Ok(Value::Object(_)) => "no `prev` (a base64 string)".to_owned(),
+        Ok(_) => "not a JSON object".to_owned(),
+    };
+    Failure::Malformed { index, reason }
 }
 
 fn check_against(scan: &Scan, checkpoint: &Checkpoint) -> Result<(), Failure> {
