@@ -3,5 +3,6 @@
 
 mod errors;
 mod keys;
+mod ledger;
 mod mask;
 mod support;
