@@ -540,15 +540,30 @@ impl Ledger {
         }))
     }
 
-    /// Reads all entries' lines (without newlines). For `log show`.
-    pub fn entries(&self) -> Result<Vec<String>, LedgerError> {
+    /// Calls `f` with each entry's line (without its newline), in order, holding
+    /// one line in memory at a time. For `log show`.
+    pub fn for_each_entry<E: From<LedgerError>>(
+        &self,
+        mut f: impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
         let _lock = self.lock_shared();
         let path = self.path(ENTRIES);
         let file = File::open(&path).map_err(io_err(&path))?;
-        BufReader::new(file)
-            .lines()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(io_err(&path))
+        for line in BufReader::new(file).lines() {
+            f(&line.map_err(io_err(&path))?)?;
+        }
+        Ok(())
+    }
+
+    /// All entries' lines (without newlines), in memory: for small ledgers and
+    /// tests; see [`Ledger::for_each_entry`].
+    pub fn entries(&self) -> Result<Vec<String>, LedgerError> {
+        let mut lines = Vec::new();
+        self.for_each_entry(|line| {
+            lines.push(line.to_owned());
+            Ok::<(), LedgerError>(())
+        })?;
+        Ok(lines)
     }
 
     /// A receipt for entry `index` against the current checkpoint.
