@@ -40,6 +40,20 @@ pub(crate) enum Command {
     /// Create, verify and inspect an evidence ledger.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Destroy files: overwrite, read back, scrub the name, unlink; one ledger
+    /// entry per file, honest about what the storage lets anyone verify.
+    Shred(ShredArgs),
+    /// Shred the files under DIR whose modification time is past a retention.
+    Sweep(SweepArgs),
+    /// Remove data subjects' rows from a CSV or Parquet file (GDPR Art. 17),
+    /// verified by re-reading; subjects are recorded only as keyed tags.
+    Erase(EraseArgs),
+    /// Measure re-identification risk in one streaming pass: equivalence classes
+    /// over quasi-identifiers, k-anonymity, l-diversity, prosecutor risk.
+    Risk(RiskArgs),
+    /// Sample the first rows and print a suggested policy (TOML) saying what
+    /// each column holds; never prints a value.
+    Scan(ScanArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,6 +124,19 @@ pub(crate) enum LogCommand {
         /// The ledger's verifier key file.
         #[arg(long, value_name = "PUB")]
         public_key: PathBuf,
+    },
+    /// Print a certificate of sanitization (NIST SP 800-88r2 §4.6) for a
+    /// deletion entry (`shred`, `erase`), carrying the entry's receipt.
+    Certificate {
+        /// The ledger directory.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// The entry's index (`seq`).
+        #[arg(long, value_name = "N")]
+        entry: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: CertificateFormat,
     },
     /// Cut a torn last entry left by a crash, sign entries an interrupted append
     /// left uncovered, and record the repair.
@@ -190,6 +217,16 @@ pub(crate) struct JobArgs {
     #[arg(long, value_enum)]
     pub(crate) format: Option<Format>,
 
+    /// Parquet output codec for every column: uncompressed, snappy, lz4, gzip,
+    /// brotli or zstd, with `:LEVEL` for the last three [default: each column's
+    /// codec in the input].
+    #[arg(long, value_name = "CODEC")]
+    pub(crate) compression: Option<String>,
+
+    /// Rows per Parquet output row group [default: the input's row groups].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) row_group_size: Option<u64>,
+
     /// Print a one-line JSON summary (on stdout; on stderr if OUTPUT is stdout).
     #[arg(long)]
     pub(crate) json: bool,
@@ -215,4 +252,215 @@ pub(crate) enum Format {
     Tsv,
     /// Apache Parquet.
     Parquet,
+}
+
+/// `--ledger`, `--signing-key`, `--operator` of the deletion commands.
+#[derive(Debug, Args)]
+pub(crate) struct DeletionLedgerArgs {
+    /// Record what was done in this evidence ledger (created on first use).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) ledger: Option<PathBuf>,
+
+    /// The ledger's signing key file (with --ledger).
+    #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE)]
+    pub(crate) signing_key: Option<PathBuf>,
+
+    /// Who runs the job, for the ledger [default: the user name].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) operator: Option<String>,
+}
+
+/// How `shred` and `sweep` destroy each file.
+#[derive(Debug, Args)]
+pub(crate) struct ShredHow {
+    /// Random overwrite passes (a CSPRNG stream each).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub(crate) passes: u32,
+
+    /// Finish with a pass of zeros.
+    #[arg(long)]
+    pub(crate) zero: bool,
+
+    /// Record each file's SHA-256 before it is overwritten, or not.
+    #[arg(long, value_enum, value_name = "HASH", default_value = "sha256")]
+    pub(crate) content_hash: ContentHash,
+
+    /// List what would be destroyed (on stdout) and write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    /// Print one JSON line per path on stdout (the ledger entry's fields).
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    #[command(flatten)]
+    pub(crate) ledger: DeletionLedgerArgs,
+}
+
+/// Whether shred records content hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ContentHash {
+    /// SHA-256 of the content before the overwrite.
+    Sha256,
+    /// No content hash.
+    None,
+}
+
+/// Arguments of `shred`.
+#[derive(Debug, Args)]
+pub(crate) struct ShredArgs {
+    /// Files, symlinks (removed as links, targets untouched) or, with -r, directories.
+    #[arg(value_name = "PATH", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// Shred directories and everything in them, depth first.
+    #[arg(short, long)]
+    pub(crate) recursive: bool,
+
+    #[command(flatten)]
+    pub(crate) how: ShredHow,
+}
+
+/// Arguments of `sweep`.
+#[derive(Debug, Args)]
+pub(crate) struct SweepArgs {
+    /// The directory to sweep (recursively; symlinks are not followed).
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+
+    /// Retention: files modified longer ago are shredded (`30d`, `12h`, `90m`, `2w`, `45s`).
+    #[arg(long, value_name = "AGE")]
+    pub(crate) older_than: String,
+
+    /// Only files whose name matches (or whose path under DIR, if the pattern has a `/`).
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) glob: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) how: ShredHow,
+}
+
+/// Arguments of `erase`.
+#[derive(Debug, Args)]
+pub(crate) struct EraseArgs {
+    /// The CSV, TSV or Parquet file.
+    #[arg(value_name = "INPUT")]
+    pub(crate) input: PathBuf,
+
+    /// The subjects: one identifier per line.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) subjects: PathBuf,
+
+    /// The column holding the identifiers.
+    #[arg(long, value_name = "C")]
+    pub(crate) column: String,
+
+    /// Write the new version here (INPUT is left as it is).
+    #[arg(
+        short,
+        long,
+        value_name = "OUTPUT",
+        required_unless_present = "in_place",
+        conflicts_with = "in_place"
+    )]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Replace INPUT, crash-safely, then shred its old version.
+    #[arg(long)]
+    pub(crate) in_place: bool,
+
+    /// Replace OUTPUT if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+
+    /// Match the subjects through this policy's transform of column C (for
+    /// masked data: `hash`, `encrypt`, `fpe`); needs --key.
+    #[arg(long, value_name = "P")]
+    pub(crate) match_policy: Option<PathBuf>,
+
+    /// The master key file: for --match-policy, and for the subjects' tags in
+    /// the ledger (required with --ledger).
+    #[arg(long, value_name = "FILE", env = ENV_KEY_FILE)]
+    pub(crate) key: Option<PathBuf>,
+
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
+
+    /// Field delimiter: one ASCII character, or `tab` [default: `,`, or tab for .tsv].
+    #[arg(long, value_name = "CHAR")]
+    pub(crate) delimiter: Option<String>,
+
+    /// Input format [default: from the extension].
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<Format>,
+
+    /// Print a one-line JSON summary on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    #[command(flatten)]
+    pub(crate) ledger: DeletionLedgerArgs,
+}
+
+/// Arguments of `risk`.
+#[derive(Debug, Args)]
+pub(crate) struct RiskArgs {
+    /// The CSV or TSV file, or `-` for stdin.
+    #[arg(value_name = "INPUT")]
+    pub(crate) input: String,
+
+    /// The quasi-identifier columns, separated by commas (or repeat the option).
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',', required = true)]
+    pub(crate) quasi: Vec<String>,
+
+    /// The sensitive column, for distinct l-diversity.
+    #[arg(long, value_name = "COLUMN")]
+    pub(crate) sensitive: Option<String>,
+
+    /// Check k-anonymity: exit 1 if a class has fewer than N records. Also the N
+    /// of "records in classes smaller than N" [default for that figure: 2].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) k: Option<u64>,
+
+    /// Print one JSON object (`oubli.risk/1`) instead of the table.
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    /// Field delimiter: one ASCII character, or `tab` [default: `,`, or tab for .tsv].
+    #[arg(long, value_name = "CHAR")]
+    pub(crate) delimiter: Option<String>,
+
+    /// Input format [default: from the extension; `-` is CSV].
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<Format>,
+}
+
+/// Arguments of `scan`.
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// The CSV or TSV file, or `-` for stdin.
+    #[arg(value_name = "INPUT")]
+    pub(crate) input: String,
+
+    /// How many rows to sample: the first N.
+    #[arg(long, value_name = "N", default_value_t = oubli_risk::DEFAULT_SCAN_ROWS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) rows: u64,
+
+    /// Field delimiter: one ASCII character, or `tab` [default: `,`, or tab for .tsv].
+    #[arg(long, value_name = "CHAR")]
+    pub(crate) delimiter: Option<String>,
+
+    /// Input format [default: from the extension; `-` is CSV].
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<Format>,
+}
+
+/// Formats of `log certificate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CertificateFormat {
+    /// A printable certificate with blank lines for the validator.
+    Text,
+    /// One JSON object (`oubli.certificate/1`).
+    Json,
 }

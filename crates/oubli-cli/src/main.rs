@@ -17,6 +17,12 @@ use crate::error::Exit;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // SIGINT/SIGTERM remove the registered temporary files (outputs not yet
+    // renamed into place) before exiting with 128 + the signal.
+    if let Err(e) = oubli_erase::cleanup::install() {
+        error::render(&anyhow::Error::new(e).context("cannot install the signal handlers"));
+        return ExitCode::from(Exit::Error as u8);
+    }
     let result = std::panic::catch_unwind(|| commands::run(cli));
     let exit = match result {
         Ok(Ok(exit)) => exit,

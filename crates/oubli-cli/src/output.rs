@@ -22,6 +22,8 @@ pub(crate) enum Output {
         temp: NamedTempFile,
         target: PathBuf,
         replace: bool,
+        /// Removes `temp` if the process is interrupted (SIGINT, SIGTERM).
+        _interrupt: oubli_erase::cleanup::Registered,
     },
 }
 
@@ -90,10 +92,12 @@ impl Output {
             .tempfile_in(&dir)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
             .hint("check that the output directory exists and is writable")?;
+        let interrupt = oubli_erase::cleanup::register(temp.path());
         Ok(Output::File {
             temp,
             target,
             replace: force,
+            _interrupt: interrupt,
         })
     }
 
@@ -117,6 +121,7 @@ impl Output {
                 temp,
                 target,
                 replace,
+                _interrupt,
             } => {
                 temp.as_file()
                     .sync_all()

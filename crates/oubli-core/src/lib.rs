@@ -25,6 +25,7 @@
 pub mod canonical;
 mod keys;
 pub mod subkey;
+pub mod tag;
 pub mod transform;
 
 #[cfg(test)]

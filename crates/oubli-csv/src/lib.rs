@@ -2,7 +2,9 @@
 //!
 //! `oubli-csv` reads CSV (RFC 4180) from any [`Read`], maps every data record
 //! to an output record with a user-supplied [`RowMapper`] on several worker
-//! threads, and writes the results to any [`Write`] in input order. It knows
+//! threads, and writes the results to any [`Write`] in input order
+//! ([`run`]). [`filter`] instead leaves out the records a [`RowFilter`]
+//! skips and copies every other byte of the input unchanged. It knows
 //! nothing about cryptography or masking policies: the caller decides, from
 //! the input header, what the output header is and how each row is mapped
 //! (see [`run`]).
@@ -106,7 +108,7 @@ pub use oubli_policy::Direction;
 pub use reader::MAX_RECORD_BYTES;
 
 use error::Failure;
-use pipeline::Plan;
+use pipeline::{FilterStage, MapStage, Plan};
 use reader::RecordReader;
 
 /// Maps one input record to one output record. One instance per worker
@@ -136,6 +138,35 @@ where
         out: &mut csv::ByteRecord,
     ) -> Result<(), RowError> {
         self(input, out)
+    }
+}
+
+/// What a [`RowFilter`] decides for one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowOutcome {
+    /// The record is written, byte for byte as it was read.
+    Keep,
+    /// The record is left out.
+    Skip,
+}
+
+/// Decides, for each data record, whether it stays. One instance per worker
+/// thread, like [`RowMapper`]. Used by [`filter`].
+///
+/// Closures `FnMut(&ByteRecord) -> Result<RowOutcome, RowError>` implement it
+/// too.
+pub trait RowFilter: Send {
+    /// Keep or skip `input`. On error, return a [`RowError`] naming the
+    /// 0-based input column that could not be read.
+    fn filter_row(&mut self, input: &csv::ByteRecord) -> Result<RowOutcome, RowError>;
+}
+
+impl<T> RowFilter for T
+where
+    T: FnMut(&csv::ByteRecord) -> Result<RowOutcome, RowError> + Send,
+{
+    fn filter_row(&mut self, input: &csv::ByteRecord) -> Result<RowOutcome, RowError> {
+        self(input)
     }
 }
 
@@ -270,13 +301,14 @@ where
     }
     output.write_all(head.get_ref()).map_err(CsvError::Write)?;
 
+    let terminator = header.terminator;
+    let width = prepared.output_header.len();
+    let make_mapper = &prepared.make_mapper;
+    let make_stage = || MapStage::new(make_mapper(), delimiter, terminator, width);
     let plan = Plan {
         threads: options.threads,
         chunk_records: options.chunk_records,
-        delimiter,
-        terminator: header.terminator,
-        output_width: prepared.output_header.len(),
-        make_mapper: &prepared.make_mapper,
+        make_stage: &make_stage,
         progress,
     };
     let totals = pipeline::run_pipeline(source, &mut output, &plan)
@@ -288,6 +320,183 @@ where
         had_bom: header.had_bom,
         terminator: header.terminator,
     })
+}
+
+/// What a successful [`filter`] saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filtered {
+    /// Records read (all of them), bytes read, and the input's framing.
+    pub summary: Summary,
+    /// Records kept (written).
+    pub kept: u64,
+}
+
+/// Streams `input` to `output`, leaving out the data records that the
+/// filter skips; everything else is copied **byte for byte**: the header
+/// line and BOM, every kept record with its quoting and line ending exactly
+/// as in the input, and the trailing line ending or blank lines at the end
+/// of the input.
+///
+/// A record's bytes start right after the previous record's last parsed
+/// byte, so the line ending that separates it from the previous record (and
+/// any blank lines before it) goes with it. As a result, skipping records
+/// never merges two lines and never leaves a blank line behind, and the
+/// output's last line ends as the input's last line did.
+///
+/// `prepare` is called with the header (checked as for [`run`]) before
+/// anything is written, and returns a factory that makes one [`RowFilter`]
+/// per worker thread. Records are filtered on `options.threads` workers and
+/// written in input order, so the output is the same for any number of
+/// threads. Memory is bounded as for [`run`], plus the raw bytes of the
+/// chunks in flight.
+///
+/// # Errors
+///
+/// See [`CsvError`]; the first error in input order is reported. On error,
+/// part of the output may already be written: discard it.
+pub fn filter<R, W, F, G, E>(
+    input: R,
+    mut output: W,
+    options: &CsvOptions,
+    prepare: impl FnOnce(&[String]) -> Result<F, E>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Filtered, CsvError<E>>
+where
+    R: Read + Send,
+    W: Write,
+    F: Fn() -> G + Sync,
+    G: RowFilter,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let delimiter = options.delimiter;
+    if matches!(delimiter, b'"' | b'\r' | b'\n') {
+        return Err(CsvError::InvalidDelimiter { delimiter });
+    }
+    let mut source = RecordReader::new(input, delimiter);
+    source.capture_raw();
+    let header = source
+        .read_header()
+        .map_err(|f| f.into_error::<E>(&[]))?
+        .ok_or(CsvError::MissingHeader)?;
+    let names = header_names(&header.fields)?;
+    let make_filter = prepare(&names).map_err(CsvError::Header)?;
+
+    // The header exactly as read (BOM included).
+    let mut head = Vec::new();
+    source.swap_raw(&mut head);
+    output.write_all(&head).map_err(CsvError::Write)?;
+
+    let make_stage = || FilterStage {
+        filter: make_filter(),
+    };
+    let plan = Plan {
+        threads: options.threads,
+        chunk_records: options.chunk_records,
+        make_stage: &make_stage,
+        progress,
+    };
+    let totals = pipeline::run_pipeline(source, &mut output, &plan)
+        .map_err(|f: Failure| f.into_error(&names))?;
+    output.flush().map_err(CsvError::Write)?;
+    Ok(Filtered {
+        summary: Summary {
+            records: totals.records,
+            bytes_read: totals.bytes,
+            had_bom: header.had_bom,
+            terminator: header.terminator,
+        },
+        kept: totals.kept,
+    })
+}
+
+/// Reads the data records of a CSV input one at a time on the calling
+/// thread, for consumers that only look at the data (statistics, sampling)
+/// and write nothing back.
+///
+/// It parses exactly as [`run`] does (same header checks, ragged rows, blank
+/// lines, BOM, record size limit) and reuses the caller's record, so the
+/// steady state does not allocate. Errors are [`CsvError`]s with
+/// `E = Infallible` (there is no `prepare` callback).
+///
+/// ```
+/// let input = "city,age\nParis,41\n\"Saint-\nDenis\",7\n";
+/// let mut records = oubli_csv::Records::new(input.as_bytes(), b',')?;
+/// assert_eq!(records.header(), ["city", "age"]);
+/// let mut record = csv::ByteRecord::new();
+/// let mut ages = Vec::new();
+/// while records.read_record(&mut record)? {
+///     ages.push(record[1].to_vec());
+/// }
+/// assert_eq!(ages, [b"41".to_vec(), b"7".to_vec()]);
+/// assert_eq!(records.records_read(), 2);
+/// # Ok::<(), oubli_csv::CsvError<std::convert::Infallible>>(())
+/// ```
+#[derive(Debug)]
+pub struct Records<R> {
+    source: RecordReader<R>,
+    names: Vec<String>,
+    records: u64,
+}
+
+impl<R: Read> Records<R> {
+    /// Reads and checks the header row (present, UTF-8, unique names).
+    ///
+    /// # Errors
+    ///
+    /// [`CsvError::InvalidDelimiter`], [`CsvError::MissingHeader`],
+    /// [`CsvError::HeaderNotUtf8`], [`CsvError::DuplicateHeader`],
+    /// [`CsvError::Parse`] or [`CsvError::Read`].
+    pub fn new(input: R, delimiter: u8) -> Result<Self, CsvError<std::convert::Infallible>> {
+        if matches!(delimiter, b'"' | b'\r' | b'\n') {
+            return Err(CsvError::InvalidDelimiter { delimiter });
+        }
+        let mut source = RecordReader::new(input, delimiter);
+        let header = source
+            .read_header()
+            .map_err(|f| f.into_error(&[]))?
+            .ok_or(CsvError::MissingHeader)?;
+        let names = header_names(&header.fields)?;
+        Ok(Self {
+            source,
+            names,
+            records: 0,
+        })
+    }
+
+    /// The column names, in input order.
+    pub fn header(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Reads the next data record into `record` (its position is set: line,
+    /// byte and 1-based record number). Returns `Ok(false)` at the end of
+    /// the input.
+    ///
+    /// # Errors
+    ///
+    /// [`CsvError::Ragged`], [`CsvError::Parse`] or [`CsvError::Read`]; the
+    /// input cannot be read further after an error.
+    pub fn read_record(
+        &mut self,
+        record: &mut csv::ByteRecord,
+    ) -> Result<bool, CsvError<std::convert::Infallible>> {
+        let more = self
+            .source
+            .read_record(record)
+            .map_err(|f| f.into_error(&self.names))?;
+        self.records += u64::from(more);
+        Ok(more)
+    }
+
+    /// Data records read so far.
+    pub fn records_read(&self) -> u64 {
+        self.records
+    }
+
+    /// Input bytes consumed so far, BOM included.
+    pub fn bytes_read(&self) -> u64 {
+        self.source.bytes_consumed()
+    }
 }
 
 /// Decodes and checks the header's column names.
@@ -307,4 +516,61 @@ fn header_names<E>(fields: &csv::ByteRecord) -> Result<Vec<String>, CsvError<E>>
         names.push(name.to_owned());
     }
     Ok(names)
+}
+
+#[cfg(test)]
+mod records_tests {
+    use super::*;
+
+    #[test]
+    fn records_reads_what_run_reads() {
+        let input = b"\xEF\xBB\xBFa,b\r\n\"x,\"\"y\"\"\",\"1\r\n2\"\r\n\r\n,\r\n";
+        let mut records = Records::new(&input[..], b',').unwrap();
+        assert_eq!(records.header(), ["a", "b"]);
+        let mut record = csv::ByteRecord::new();
+        assert!(records.read_record(&mut record).unwrap());
+        assert_eq!(
+            record,
+            csv::ByteRecord::from(vec![&b"x,\"y\""[..], b"1\r\n2"])
+        );
+        assert_eq!(record.position().unwrap().line(), 2);
+        assert!(records.read_record(&mut record).unwrap());
+        assert_eq!(record, csv::ByteRecord::from(vec!["", ""]));
+        assert_eq!(record.position().unwrap().line(), 5);
+        assert!(!records.read_record(&mut record).unwrap());
+        assert_eq!(records.records_read(), 2);
+        assert_eq!(records.bytes_read(), input.len() as u64);
+    }
+
+    #[test]
+    fn records_reports_header_and_ragged_errors() {
+        assert!(matches!(
+            Records::new(&b""[..], b','),
+            Err(CsvError::MissingHeader)
+        ));
+        assert!(matches!(
+            Records::new(&b"a,a\n"[..], b','),
+            Err(CsvError::DuplicateHeader { .. })
+        ));
+        assert!(matches!(
+            Records::new(&b"a\n"[..], b'"'),
+            Err(CsvError::InvalidDelimiter { .. })
+        ));
+        let mut records = Records::new(&b"a,b\n1,2\n3\n"[..], b',').unwrap();
+        let mut record = csv::ByteRecord::new();
+        assert!(records.read_record(&mut record).unwrap());
+        let err = records.read_record(&mut record).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CsvError::Ragged {
+                    line: 3,
+                    record: 2,
+                    expected: 2,
+                    found: 1
+                }
+            ),
+            "{err:?}"
+        );
+    }
 }

@@ -13,16 +13,51 @@ use csv::ByteRecord;
 
 use crate::error::{Failure, panic_message};
 use crate::reader::RecordReader;
-use crate::{RowMapper, Terminator};
+use crate::{RowFilter, RowMapper, RowOutcome, Terminator};
 
 /// How often (in records) the reader looks at the stop flag inside a chunk.
 const STOP_CHECK_RECORDS: usize = 256;
 
+/// Recycled per-chunk input storage.
+#[derive(Default)]
+pub(crate) struct Slots {
+    /// Record slots; only the first `len` of a chunk hold its records.
+    records: Vec<ByteRecord>,
+    /// The chunk's input bytes, exactly (filter mode only).
+    raw: Vec<u8>,
+    /// For each record, where its bytes end in `raw` (filter mode only). A
+    /// record's bytes start where the previous one's end (so the separators
+    /// and blank lines before a record go with it); bytes after the last
+    /// record's end are the input's trailing separators.
+    ends: Vec<usize>,
+}
+
+/// One chunk, as a [`Stage`] sees it.
+pub(crate) struct ChunkView<'a> {
+    pub(crate) records: &'a [ByteRecord],
+    pub(crate) raw: &'a [u8],
+    pub(crate) ends: &'a [usize],
+}
+
+/// What a worker thread does with a chunk: map every record
+/// ([`MapStage`]) or pass the kept records through byte for byte
+/// ([`FilterStage`]).
+pub(crate) trait Stage {
+    /// Processes `chunk` into `buffer`; `current` tracks the record being
+    /// processed, so that a panic can be reported against it. Returns the
+    /// bytes, the result and the number of records written.
+    fn process(
+        &mut self,
+        chunk: &ChunkView<'_>,
+        buffer: Vec<u8>,
+        current: &mut usize,
+    ) -> (Vec<u8>, Result<(), Failure>, u64);
+}
+
 /// A chunk of input records on its way to a worker.
 struct InChunk {
     seq: u64,
-    /// Recycled record slots; only the first `len` hold this chunk's records.
-    records: Vec<ByteRecord>,
+    slots: Slots,
     len: usize,
     /// The (recycled) buffer the worker serializes into. Holding one is what
     /// bounds the number of chunks in flight.
@@ -35,6 +70,8 @@ struct InChunk {
 struct OutChunk {
     seq: u64,
     bytes: Vec<u8>,
+    /// Records written.
+    kept: u64,
     result: Result<(), Failure>,
     tail: Option<Failure>,
 }
@@ -52,10 +89,8 @@ struct ReaderEnd {
 pub(crate) struct Plan<'a, F> {
     pub(crate) threads: usize,
     pub(crate) chunk_records: usize,
-    pub(crate) delimiter: u8,
-    pub(crate) terminator: Terminator,
-    pub(crate) output_width: usize,
-    pub(crate) make_mapper: &'a F,
+    /// Makes one stage per worker thread.
+    pub(crate) make_stage: &'a F,
     pub(crate) progress: &'a (dyn Fn(u64) + Sync),
 }
 
@@ -63,6 +98,8 @@ pub(crate) struct Plan<'a, F> {
 pub(crate) struct Totals {
     pub(crate) records: u64,
     pub(crate) bytes: u64,
+    /// Records written (all of them when mapping).
+    pub(crate) kept: u64,
 }
 
 /// Builds the csv writer used for the header and by every worker.
@@ -107,7 +144,7 @@ impl Write for SharedBuf {
 }
 
 /// Streams every data record of `source` through the workers into `output`.
-pub(crate) fn run_pipeline<R, W, F, M>(
+pub(crate) fn run_pipeline<R, W, F, S>(
     source: RecordReader<R>,
     output: &mut W,
     plan: &Plan<'_, F>,
@@ -115,8 +152,8 @@ pub(crate) fn run_pipeline<R, W, F, M>(
 where
     R: Read + Send,
     W: Write,
-    F: Fn() -> M + Sync,
-    M: RowMapper,
+    F: Fn() -> S + Sync,
+    S: Stage,
 {
     let threads = plan.threads.max(1);
     // Chunks in flight: enough for every worker to have one in hand and one
@@ -125,7 +162,7 @@ where
     let (work_tx, work_rx) = bounded::<InChunk>(in_flight);
     let (done_tx, done_rx) = bounded::<OutChunk>(in_flight);
     let (free_out_tx, free_out_rx) = bounded::<Vec<u8>>(in_flight);
-    let (free_in_tx, free_in_rx) = bounded::<Vec<ByteRecord>>(in_flight);
+    let (free_in_tx, free_in_rx) = bounded::<Slots>(in_flight);
     for _ in 0..in_flight {
         // Cannot fail: the channel has room for exactly these.
         let _ = free_out_tx.send(Vec::new());
@@ -165,7 +202,7 @@ where
         let reader = reader.join();
         let workers: Vec<_> = workers.into_iter().map(|w| w.join()).collect();
 
-        let written = written?;
+        let (written, kept) = written?;
         for worker in workers {
             match worker {
                 Ok(Ok(())) => {}
@@ -194,6 +231,7 @@ where
         Ok(Totals {
             records: end.records,
             bytes: end.bytes,
+            kept,
         })
     })
 }
@@ -203,7 +241,7 @@ fn read_loop<R: Read>(
     mut source: RecordReader<R>,
     chunk_records: usize,
     work_tx: &Sender<InChunk>,
-    free_in: &Receiver<Vec<ByteRecord>>,
+    free_in: &Receiver<Slots>,
     free_out: &Receiver<Vec<u8>>,
     stop: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
@@ -224,7 +262,12 @@ fn read_loop<R: Read>(
             end.stopped = true;
             break;
         };
-        let mut records = free_in.try_recv().unwrap_or_default();
+        let mut slots = free_in.try_recv().unwrap_or_default();
+        let capture = source.captures_raw();
+        slots.raw.clear();
+        slots.ends.clear();
+        // The reader captures into this chunk's raw buffer from here on.
+        source.swap_raw(&mut slots.raw);
         let mut len = 0;
         let mut tail = None;
         let mut finished = false;
@@ -233,11 +276,16 @@ fn read_loop<R: Read>(
                 end.stopped = true;
                 return end;
             }
-            if len == records.len() {
-                records.push(ByteRecord::new());
+            if len == slots.records.len() {
+                slots.records.push(ByteRecord::new());
             }
-            match source.read_record(&mut records[len]) {
-                Ok(true) => len += 1,
+            match source.read_record(&mut slots.records[len]) {
+                Ok(true) => {
+                    len += 1;
+                    if capture {
+                        slots.ends.push(source.raw_len());
+                    }
+                }
                 Ok(false) => {
                     finished = true;
                     break;
@@ -248,13 +296,15 @@ fn read_loop<R: Read>(
                 }
             }
         }
+        source.swap_raw(&mut slots.raw);
         end.records += len as u64;
         end.bytes = source.bytes_consumed();
         let failed = tail.is_some();
-        if len > 0 || failed {
+        // Trailing separators at the end of the input travel in a chunk too.
+        if len > 0 || failed || !slots.raw.is_empty() {
             let chunk = InChunk {
                 seq: end.chunks,
-                records,
+                slots,
                 len,
                 out,
                 tail,
@@ -274,19 +324,19 @@ fn read_loop<R: Read>(
 }
 
 /// A worker thread: maps chunks with its own mapper and serializes them.
-fn work_loop<F, M>(
+fn work_loop<F, S>(
     plan: &Plan<'_, F>,
     work_rx: &Receiver<InChunk>,
     done_tx: &Sender<OutChunk>,
-    free_in: &Sender<Vec<ByteRecord>>,
+    free_in: &Sender<Slots>,
     stop: &AtomicBool,
 ) -> Result<(), Failure>
 where
-    F: Fn() -> M + Sync,
-    M: RowMapper,
+    F: Fn() -> S + Sync,
+    S: Stage,
 {
-    let mapper = match catch_unwind(AssertUnwindSafe(plan.make_mapper)) {
-        Ok(mapper) => mapper,
+    let mut worker = match catch_unwind(AssertUnwindSafe(plan.make_stage)) {
+        Ok(stage) => stage,
         Err(payload) => {
             stop.store(true, Ordering::Relaxed);
             return Err(Failure::ThreadPanic {
@@ -294,33 +344,31 @@ where
             });
         }
     };
-    let sink = SharedBuf::default();
-    let mut worker = Worker {
-        mapper,
-        writer: output_writer(plan.delimiter, plan.terminator, sink.clone()),
-        sink,
-        out: ByteRecord::new(),
-        width: plan.output_width,
-    };
     for chunk in work_rx {
         if stop.load(Ordering::Relaxed) {
             break;
         }
         let InChunk {
             seq,
-            records,
+            slots,
             len,
             out: buffer,
             tail,
         } = chunk;
         let mut current = 0;
+        let view = ChunkView {
+            records: &slots.records[..len],
+            raw: &slots.raw,
+            ends: &slots.ends,
+        };
         let mapped = catch_unwind(AssertUnwindSafe(|| {
-            worker.map_chunk(&records[..len], buffer, &mut current)
+            worker.process(&view, buffer, &mut current)
         }));
-        let (bytes, result, poisoned) = match mapped {
-            Ok((bytes, result)) => (bytes, result, false),
+        let (bytes, result, kept, poisoned) = match mapped {
+            Ok((bytes, result, kept)) => (bytes, result, kept, false),
             Err(payload) => {
-                let (line, record) = records
+                let (line, record) = slots
+                    .records
                     .get(current)
                     .and_then(ByteRecord::position)
                     .map_or((0, 0), |p| (p.line(), p.record()));
@@ -329,14 +377,15 @@ where
                     record,
                     message: panic_message(&*payload),
                 };
-                (Vec::new(), Err(failure), true)
+                (Vec::new(), Err(failure), 0, true)
             }
         };
         // Dropped (not recycled) if the reader has enough spares already.
-        let _ = free_in.try_send(records);
+        let _ = free_in.try_send(slots);
         let sent = done_tx.send(OutChunk {
             seq,
             bytes,
+            kept,
             result,
             tail,
         });
@@ -349,8 +398,8 @@ where
     Ok(())
 }
 
-/// What one worker thread owns.
-struct Worker<M> {
+/// Maps every record with a [`RowMapper`] and serializes the results.
+pub(crate) struct MapStage<M> {
     mapper: M,
     writer: csv::Writer<SharedBuf>,
     /// The buffer `writer` appends to.
@@ -361,7 +410,19 @@ struct Worker<M> {
     width: usize,
 }
 
-impl<M: RowMapper> Worker<M> {
+impl<M: RowMapper> MapStage<M> {
+    /// A stage that maps with `mapper` and writes `width` fields per record.
+    pub(crate) fn new(mapper: M, delimiter: u8, terminator: Terminator, width: usize) -> Self {
+        let sink = SharedBuf::default();
+        MapStage {
+            mapper,
+            writer: output_writer(delimiter, terminator, sink.clone()),
+            sink,
+            out: ByteRecord::new(),
+            width,
+        }
+    }
+
     /// Maps and serializes one chunk into `buffer`. `current` tracks the
     /// record being mapped, so that a panic can be reported against it.
     fn map_chunk(
@@ -407,22 +468,79 @@ impl<M: RowMapper> Worker<M> {
     }
 }
 
+impl<M: RowMapper> Stage for MapStage<M> {
+    fn process(
+        &mut self,
+        chunk: &ChunkView<'_>,
+        buffer: Vec<u8>,
+        current: &mut usize,
+    ) -> (Vec<u8>, Result<(), Failure>, u64) {
+        let (bytes, result) = self.map_chunk(chunk.records, buffer, current);
+        (bytes, result, chunk.records.len() as u64)
+    }
+}
+
+/// Copies the input bytes of the records a [`RowFilter`] keeps, unchanged.
+pub(crate) struct FilterStage<G> {
+    pub(crate) filter: G,
+}
+
+impl<G: RowFilter> Stage for FilterStage<G> {
+    fn process(
+        &mut self,
+        chunk: &ChunkView<'_>,
+        mut buffer: Vec<u8>,
+        current: &mut usize,
+    ) -> (Vec<u8>, Result<(), Failure>, u64) {
+        buffer.clear();
+        let mut kept = 0;
+        let mut start = 0;
+        for (i, record) in chunk.records.iter().enumerate() {
+            *current = i;
+            let end = chunk.ends[i];
+            match self.filter.filter_row(record) {
+                Ok(RowOutcome::Keep) => {
+                    buffer.extend_from_slice(&chunk.raw[start..end]);
+                    kept += 1;
+                }
+                Ok(RowOutcome::Skip) => {}
+                Err(error) => {
+                    let (line, number) =
+                        record.position().map_or((0, 0), |p| (p.line(), p.record()));
+                    let failure = Failure::Row {
+                        line,
+                        record: number,
+                        error,
+                    };
+                    return (buffer, Err(failure), kept);
+                }
+            }
+            start = end;
+        }
+        // The input's trailing separators (only in the last chunk).
+        buffer.extend_from_slice(&chunk.raw[start..]);
+        (buffer, Ok(()), kept)
+    }
+}
+
 /// The writer (calling thread): writes chunks strictly in input order and
-/// returns the number of chunks written. The first failure in input order
+/// returns the number of chunks and of records written. The first failure in input order
 /// wins because chunks are examined in order.
 fn write_loop<W: Write>(
     output: &mut W,
     done_rx: Receiver<OutChunk>,
     free_out: Sender<Vec<u8>>,
-) -> Result<u64, Failure> {
+) -> Result<(u64, u64), Failure> {
     let mut pending: BTreeMap<u64, OutChunk> = BTreeMap::new();
     let mut next = 0u64;
+    let mut kept = 0u64;
     for chunk in &done_rx {
         pending.insert(chunk.seq, chunk);
         while let Some(chunk) = pending.remove(&next) {
             chunk.result?;
             output.write_all(&chunk.bytes).map_err(Failure::Write)?;
             next += 1;
+            kept += chunk.kept;
             if let Some(failure) = chunk.tail {
                 return Err(failure);
             }
@@ -433,5 +551,5 @@ fn write_loop<W: Write>(
             let _ = free_out.send(bytes);
         }
     }
-    Ok(next)
+    Ok((next, kept))
 }

@@ -55,6 +55,9 @@ pub(crate) struct RecordReader<R> {
     last_byte: Option<u8>,
     fields: Vec<u8>,
     ends: Vec<usize>,
+    /// When set, every consumed input byte is appended here, so that a
+    /// filter can pass records through byte for byte.
+    raw: Option<Vec<u8>>,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -73,6 +76,31 @@ impl<R: Read> RecordReader<R> {
             last_byte: None,
             fields: vec![0; 1024],
             ends: vec![0; 64],
+            raw: None,
+        }
+    }
+
+    /// From now on, appends every consumed input byte (BOM, separators, blank
+    /// lines, quotes: the input exactly) to a raw buffer.
+    pub(crate) fn capture_raw(&mut self) {
+        self.raw.get_or_insert_with(Vec::new);
+    }
+
+    /// Whether raw bytes are being captured.
+    pub(crate) fn captures_raw(&self) -> bool {
+        self.raw.is_some()
+    }
+
+    /// Bytes in the raw buffer (0 when not capturing).
+    pub(crate) fn raw_len(&self) -> usize {
+        self.raw.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Swaps the raw buffer with `other` (when capturing): the caller takes
+    /// what was captured and hands in a buffer to capture into next.
+    pub(crate) fn swap_raw(&mut self, other: &mut Vec<u8>) {
+        if let Some(raw) = &mut self.raw {
+            std::mem::swap(raw, other);
         }
     }
 
@@ -142,6 +170,7 @@ impl<R: Read> RecordReader<R> {
             Terminator::Lf
         };
         self.width = fields.len();
+        self.finish_line()?;
         Ok(Some(HeaderInfo {
             fields,
             had_bom,
@@ -166,6 +195,9 @@ impl<R: Read> RecordReader<R> {
                 b'\r' => {}
                 _ => break,
             }
+            if let Some(raw) = &mut self.raw {
+                raw.push(self.buf[self.pos]);
+            }
             self.pos += 1;
             self.consumed += 1;
         }
@@ -175,6 +207,7 @@ impl<R: Read> RecordReader<R> {
         }
         self.next_record += 1;
         record.set_position(Some(position(byte, line, number)));
+        self.finish_line()?;
         if record.len() != self.width {
             return Err(Failure::Ragged {
                 line,
@@ -184,6 +217,43 @@ impl<R: Read> RecordReader<R> {
             });
         }
         Ok(true)
+    }
+
+    /// When capturing raw bytes, consumes the rest of the line ending of the
+    /// record just read (csv-core stops after the first byte of a CRLF), so
+    /// that a record's raw bytes end with its whole line ending.
+    fn finish_line(&mut self) -> Result<(), Failure> {
+        if self.raw.is_none() {
+            return Ok(());
+        }
+        let take = |this: &mut Self, want: u8| -> Result<bool, Failure> {
+            this.ensure(1).map_err(Failure::Read)?;
+            if this.buf[this.pos..this.filled].first() != Some(&want) {
+                return Ok(false);
+            }
+            if want == b'\n' {
+                this.line += 1;
+            }
+            if let Some(raw) = &mut this.raw {
+                raw.push(want);
+            }
+            this.pos += 1;
+            this.consumed += 1;
+            this.last_byte = Some(want);
+            Ok(true)
+        };
+        match self.last_byte {
+            Some(b'\r') => {
+                take(self, b'\n')?;
+            }
+            Some(b'\n') => {}
+            _ => {
+                if !take(self, b'\n')? && take(self, b'\r')? {
+                    take(self, b'\n')?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Runs the parser until it completes one record. `line` is where the
@@ -200,6 +270,9 @@ impl<R: Read> RecordReader<R> {
                 self.core
                     .read_record(input, &mut self.fields[outlen..], &mut self.ends[endlen..]);
             let used = &input[..nin];
+            if let Some(raw) = &mut self.raw {
+                raw.extend_from_slice(used);
+            }
             if let Some(&last) = used.last() {
                 self.last_byte = Some(last);
             }

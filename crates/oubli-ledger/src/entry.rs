@@ -10,7 +10,7 @@ use serde::Serialize;
 /// Fields every entry carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Header {
-    /// `mask`, `unmask`, `repair`, later `shred`, `erase`, `forget`.
+    /// `mask`, `unmask`, `repair`, `shred`, `erase`, later `forget`.
     #[serde(rename = "type")]
     pub kind: String,
     /// When the entry was written (RFC 3339, UTC).
@@ -88,4 +88,188 @@ pub struct RepairEntry {
     pub removed_sha256: Option<String>,
     /// Complete entries the checkpoint did not cover and now does.
     pub signed_entries: u64,
+}
+
+/// How a result was checked, and what the check found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerificationEvidence {
+    /// What was done to check.
+    pub method: String,
+    /// What it found (`matched`, `mismatch`, `not-run`, `empty`; for an
+    /// erase `verified` or `failed`).
+    pub result: String,
+}
+
+/// The storage under a shredded file, as oubli could see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StorageEvidence {
+    /// The file system (`ext4`, `xfs`, `btrfs`, `tmpfs`, … or `unknown`).
+    pub file_system: String,
+    /// Its `statfs` `f_type`, hex (`0xef53`).
+    pub statfs_type: String,
+    /// How it places rewritten data: `in-place`, `copy-on-write`,
+    /// `log-structured`, `network`, `memory`, `layered`, `read-only`, `unknown`.
+    pub class: String,
+    /// The block device's kernel name (`sda`, `vda`, `nvme0n1`), if resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// `disk`, `raid`, `virtual`, `flash`, `loop`, `device-mapper`, `memory`,
+    /// `network`, `other`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_kind: Option<String>,
+    /// The device's `queue/rotational` flag, if readable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotational: Option<bool>,
+}
+
+/// What was done to one file, symlink or directory, and how it was checked
+/// (the body of a `shred` entry, and of an erase's `old_version`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShredEvidence {
+    /// The path as given (joined with the names below it for `-r`).
+    pub path: String,
+    /// `file`, `symlink`, `directory`, or what was refused (`fifo`,
+    /// `socket`, `block-device`, `char-device`), or `missing`.
+    pub kind: String,
+    /// Its size before, in bytes.
+    pub bytes: u64,
+    /// SHA-256 (hex) of the content before the overwrite (absent with
+    /// `--content-hash none` and for non-files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// `overwrite` for files, `unlink` for links and directories, `none`
+    /// when refused or nothing was done.
+    pub method: String,
+    /// The passes written, in order (`random`, `zero`).
+    pub pattern: Vec<String>,
+    /// Bytes written per pass: the allocated length.
+    pub overwritten_bytes: u64,
+    /// The read-back of the last pass.
+    pub verification: VerificationEvidence,
+    /// Hard links to the file before (other names keep the overwritten inode).
+    pub link_count: u64,
+    /// Renames to random names before the unlink.
+    pub renames: u32,
+    /// Whether the name is gone.
+    pub removed: bool,
+    /// The storage, if it was probed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageEvidence>,
+    /// Why the result is `not-verifiable`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// What holds even so (an overwrite is never a Clear or Purge).
+    pub caveats: Vec<String>,
+    /// What to do instead where the overwrite cannot be verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<String>,
+    /// The random name a file was left under after a failure part-way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_as: Option<String>,
+    /// Why it failed or was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Why a sweep shredded a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetentionEvidence {
+    /// The directory swept.
+    pub directory: String,
+    /// The retention (`--older-than`, as given).
+    pub older_than: String,
+    /// The `--glob` pattern, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub glob: Option<String>,
+}
+
+/// One file, symlink or directory shredded (ISO/IEC 27002 8.10). `result`:
+/// `verified`, `not-verifiable` or `failed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShredEntry {
+    /// Common fields (`type` is `shred`).
+    #[serde(flatten)]
+    pub header: Header,
+    /// The command that shredded it: `shred` or `sweep`.
+    pub command: String,
+    /// What was done.
+    #[serde(flatten)]
+    pub shred: ShredEvidence,
+    /// Why (a sweep).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<RetentionEvidence>,
+}
+
+/// The shred of an erase's old version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OldVersionEvidence {
+    /// `verified`, `not-verifiable` or `failed`.
+    pub result: String,
+    /// What was done.
+    #[serde(flatten)]
+    pub shred: ShredEvidence,
+}
+
+/// One subject of an erase, by keyed tag (`docs/CONSTRUCTIONS.md` §5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubjectEvidence {
+    /// `hex(HMAC-SHA256(subkey("tag", "erase"), identifier))`.
+    pub tag: String,
+    /// Rows removed for this subject (0: not found).
+    pub removed: u64,
+}
+
+/// Data subjects' rows erased from a dataset (ISO/IEC 27002 8.10, GDPR
+/// Art. 17). Subjects appear only as keyed tags. `result`: `verified` (no
+/// subject left in the new version, and the old version shredded verifiably
+/// or not replaced), `not-verifiable` (the rows are gone from the file but
+/// the old version's overwrite could not be verified), or `failed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EraseEntry {
+    /// Common fields (`type` is `erase`).
+    #[serde(flatten)]
+    pub header: Header,
+    /// When the job started (RFC 3339, UTC).
+    pub started: String,
+    /// `csv`.
+    pub format: String,
+    /// The input (the old version).
+    pub input: FileEvidence,
+    /// The new version (absent when the job failed before it was complete).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<FileEvidence>,
+    /// Whether the new version replaced the input.
+    pub in_place: bool,
+    /// The column holding the identifiers.
+    pub column: String,
+    /// How fields were matched with the subjects.
+    pub matching: String,
+    /// SHA-256 (hex) of the `--match-policy` file, if one was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub match_policy_sha256: Option<String>,
+    /// The master key's id (tags and policy transforms are under it).
+    pub key_id: String,
+    /// How the tags are made.
+    pub tag_construction: String,
+    /// Data rows before.
+    pub rows_before: u64,
+    /// Data rows after.
+    pub rows_after: u64,
+    /// Rows removed.
+    pub rows_removed: u64,
+    /// Every subject, by tag, with its rows removed (sorted by tag).
+    pub subjects: Vec<SubjectEvidence>,
+    /// The tags of the subjects no row matched.
+    pub subjects_not_found: Vec<String>,
+    /// The re-read of the new version.
+    pub verification: VerificationEvidence,
+    /// The shred of the old version (in place).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_version: Option<OldVersionEvidence>,
+    /// Why the result is not `verified`, and what still holds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub caveats: Vec<String>,
+    /// Why the job failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }

@@ -21,8 +21,8 @@ use crate::keyfile;
 use crate::output::Output;
 use crate::progress::Progress;
 
-/// The input format and delimiter a job uses.
-fn csv_options(args: &JobArgs) -> anyhow::Result<CsvOptions> {
+/// The format of a job's input: `--format`, else its extension (`-` is CSV).
+fn job_format(args: &JobArgs) -> anyhow::Result<Format> {
     let by_extension = || match Path::new(&args.input).extension().and_then(|e| e.to_str()) {
         _ if args.input == "-" => Ok(Format::Csv),
         Some(e) if e.eq_ignore_ascii_case("csv") => Ok(Format::Csv),
@@ -38,19 +38,62 @@ fn csv_options(args: &JobArgs) -> anyhow::Result<CsvOptions> {
         ))
         .hint("pass --format csv or --format tsv"),
     };
-    let format = match args.format {
-        Some(f) => f,
-        None => by_extension()?,
-    };
-    let default_delimiter = match format {
-        Format::Csv => b',',
-        Format::Tsv => b'\t',
-        Format::Parquet => {
+    match args.format {
+        Some(f) => Ok(f),
+        None => by_extension(),
+    }
+}
+
+/// Which engine runs a job.
+enum Engine {
+    /// CSV or TSV, with its delimiter and threads.
+    Csv(CsvOptions),
+    /// Parquet (options are made in [`execute_parquet`]).
+    Parquet,
+}
+
+/// The engine of a job, with the checks that need neither key nor policy.
+fn job_engine(args: &JobArgs) -> anyhow::Result<Engine> {
+    let format = job_format(args)?;
+    if format != Format::Parquet {
+        if args.compression.is_some() || args.row_group_size.is_some() {
             return Err(anyhow::anyhow!(
-                "Parquet input is not supported by this version of oubli yet"
+                "--compression and --row-group-size apply to Parquet output only"
             ))
-            .hint("convert the file to CSV for now");
+            .hint("leave them out for CSV and TSV");
         }
+        return csv_options(args, format).map(Engine::Csv);
+    }
+    if args.delimiter.is_some() {
+        return Err(anyhow::anyhow!(
+            "--delimiter applies to CSV and TSV, not Parquet"
+        ))
+        .hint("leave out --delimiter");
+    }
+    if let Some(codec) = &args.compression {
+        oubli_parquet::parse_compression(codec)
+            .map_err(|e| anyhow::anyhow!("--compression {e}"))?;
+    }
+    if args.input == "-" {
+        return Err(anyhow::anyhow!(
+            "Parquet input cannot be read from stdin: a Parquet file's footer is at its end, so oubli needs a seekable file"
+        ))
+        .hint("save the data to a file and pass its path as INPUT");
+    }
+    if args.output == "-" && io::IsTerminal::is_terminal(&io::stdout()) {
+        return Err(anyhow::anyhow!(
+            "refusing to write binary Parquet to a terminal"
+        ))
+        .hint("pass -o FILE, or redirect stdout to a file or a pipe");
+    }
+    Ok(Engine::Parquet)
+}
+
+/// The delimiter and threads of a CSV or TSV job.
+fn csv_options(args: &JobArgs, format: Format) -> anyhow::Result<CsvOptions> {
+    let default_delimiter = match format {
+        Format::Tsv => b'\t',
+        Format::Csv | Format::Parquet => b',',
     };
     let delimiter = match args.delimiter.as_deref() {
         None => default_delimiter,
@@ -84,7 +127,7 @@ fn csv_options(args: &JobArgs) -> anyhow::Result<CsvOptions> {
 pub(crate) fn run(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::Result<Exit> {
     let started_at = now_rfc3339();
     let started = Instant::now();
-    let options = csv_options(args)?;
+    let engine = job_engine(args)?;
     let key = keyfile::read_master(&args.key)?;
     let policy_text = fs_err::read_to_string(&args.policy)
         .context("cannot read the policy")
@@ -96,16 +139,28 @@ pub(crate) fn run(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::
     let mut input_digest = Digest::default();
     let mut output_digest = Digest::default();
     let logged = ledger.is_some();
-    let result = execute(
-        args,
-        direction,
-        quiet,
-        &options,
-        &key,
-        &policy,
-        logged.then_some(&mut input_digest),
-        logged.then_some(&mut output_digest),
-    );
+    let result = match &engine {
+        Engine::Csv(options) => execute(
+            args,
+            direction,
+            quiet,
+            options,
+            &key,
+            &policy,
+            logged.then_some(&mut input_digest),
+            logged.then_some(&mut output_digest),
+        ),
+        Engine::Parquet => execute_parquet(
+            args,
+            direction,
+            quiet,
+            &key,
+            &policy,
+            &policy_sha256,
+            logged.then_some(&mut input_digest),
+            logged.then_some(&mut output_digest),
+        ),
+    };
 
     let mut entry_index = None;
     if let Some((ledger, signing_key)) = &ledger {
@@ -262,6 +317,111 @@ fn execute(
     drop(writer);
     output.commit()?;
     Ok(report)
+}
+
+/// [`execute`] for Parquet: the input must be a file (the reader seeks), so its
+/// digest for the ledger is computed by reading it once more.
+#[allow(clippy::too_many_arguments)]
+fn execute_parquet(
+    args: &JobArgs,
+    direction: Direction,
+    quiet: bool,
+    key: &MasterKey,
+    policy: &Policy,
+    policy_sha256: &str,
+    input_digest: Option<&mut Digest>,
+    output_digest: Option<&mut Digest>,
+) -> anyhow::Result<MaskReport> {
+    let file = fs_err::File::open(&args.input)
+        .context("cannot open the input")
+        .hint("check the path of INPUT")?;
+    let size = file.metadata()?.len();
+    if file.metadata()?.is_dir() {
+        bail!("input {} is a directory; name a file", args.input);
+    }
+    let file = file.into_file();
+    if let Some(digest) = input_digest {
+        let mut hashing = HashingReader::new(
+            fs_err::File::open(&args.input).context("cannot open the input")?,
+            digest,
+        );
+        io::copy(&mut hashing, &mut io::sink())
+            .with_context(|| format!("cannot read {}", args.input))?;
+    }
+    let output = Output::create(
+        &args.output,
+        &args.input,
+        &[&args.key, &args.policy],
+        args.force,
+    )?;
+    let writer = output.writer()?;
+    let mut writer: Box<dyn Write + Send + '_> = match output_digest {
+        Some(digest) => Box::new(HashingWriter::new(writer, digest)),
+        None => writer,
+    };
+    let options = oubli_parquet::ParquetOptions {
+        threads: match args.threads {
+            Some(n) => usize::from(n),
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        },
+        compression: match &args.compression {
+            Some(codec) => {
+                Some(oubli_parquet::parse_compression(codec).map_err(anyhow::Error::msg)?)
+            }
+            None => None,
+        },
+        row_group_size: args
+            .row_group_size
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        policy_sha256: policy_sha256.to_owned(),
+        input_name: args.input.clone(),
+        ..oubli_parquet::ParquetOptions::default()
+    };
+    // The progress bar counts input bytes; rows are turned into bytes in
+    // proportion to the file's row count.
+    let total_rows = oubli_parquet::row_count(&file, &args.input).unwrap_or(0);
+    let progress = Progress::new(Some(size), quiet);
+    let result = oubli_parquet::mask(
+        file,
+        &mut writer,
+        policy,
+        direction,
+        key,
+        &options,
+        &|rows| {
+            if total_rows > 0 {
+                progress
+                    .update((u128::from(rows) * u128::from(size) / u128::from(total_rows)) as u64);
+            }
+        },
+    );
+    progress.finish();
+    let report = result.map_err(|e| match e {
+        oubli_parquet::ParquetError::Policy(policy_error) => anyhow::Error::new(policy_error),
+        other => anyhow::Error::new(other),
+    })?;
+    writer.flush().with_context(|| {
+        format!(
+            "cannot write {}",
+            output
+                .target()
+                .map_or("stdout".into(), |p| p.display().to_string())
+        )
+    })?;
+    drop(writer);
+    output.commit()?;
+    // The CSV report's shape, so that the summary and the ledger entry are
+    // written by the same code for both formats.
+    Ok(MaskReport {
+        summary: oubli_csv::Summary {
+            records: report.rows,
+            bytes_read: size,
+            had_bom: false,
+            terminator: oubli_csv::Terminator::Lf,
+        },
+        plan: report.plan,
+        values: report.values_per_column,
+    })
 }
 
 /// Adds the input's name to an engine error.

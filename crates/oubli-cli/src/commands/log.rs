@@ -83,13 +83,14 @@ pub(crate) fn run(cmd: LogCommand, quiet: bool) -> anyhow::Result<Exit> {
             if !ledger.exists() {
                 return Err(oubli_ledger::LedgerError::NotALedger(dir).into());
             }
-            for line in ledger.entries()? {
+            ledger.for_each_entry(|line| -> anyhow::Result<()> {
                 if json {
                     writeln!(stdout, "{line}")?;
                 } else {
-                    writeln!(stdout, "{}", describe(&line))?;
+                    writeln!(stdout, "{}", describe(line))?;
                 }
-            }
+                Ok(())
+            })?;
             Ok(Exit::Ok)
         }
         LogCommand::Checkpoint { dir } => {
@@ -140,6 +141,14 @@ pub(crate) fn run(cmd: LogCommand, quiet: bool) -> anyhow::Result<Exit> {
                     Ok(Exit::CheckFailed)
                 }
             }
+        }
+        LogCommand::Certificate { dir, entry, format } => {
+            let receipt = Ledger::new(&dir).receipt(entry).with_context(|| {
+                format!("cannot read entry {entry} of the ledger {}", dir.display())
+            })?;
+            let text = super::certificate::render(&receipt, format)?;
+            stdout.write_all(text.as_bytes())?;
+            Ok(Exit::Ok)
         }
         LogCommand::Repair {
             dir,
@@ -213,6 +222,32 @@ fn describe(line: &str) -> String {
                 field("key_id")
             )
         }
+        "shred" => format!(
+            "{} {} ({} bytes)",
+            field("kind"),
+            field("path"),
+            v.get("bytes")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+        ),
+        "erase" => format!(
+            "{} rows of {} subject(s) from {}{}",
+            v.get("rows_removed")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
+            v.get("subjects")
+                .and_then(serde_json::Value::as_array)
+                .map_or(0, Vec::len),
+            v.get("input")
+                .and_then(|f| f.get("name"))
+                .and_then(|n| n.as_str())
+                .unwrap_or("-"),
+            if v.get("in_place").and_then(serde_json::Value::as_bool) == Some(true) {
+                " (in place)"
+            } else {
+                ""
+            }
+        ),
         "repair" => format!(
             "cut {} bytes, signed {} entries",
             v.get("removed_bytes")

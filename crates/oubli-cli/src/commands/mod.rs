@@ -1,9 +1,14 @@
 //! The commands: each turns parsed arguments into calls to the library crates.
 
+mod certificate;
+mod erase;
 mod evidence;
 mod job;
 mod key;
 mod log;
+mod risk;
+mod scan;
+mod shred;
 
 use crate::cli::{Cli, Command};
 use crate::error::Exit;
@@ -15,6 +20,11 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Mask(args) => job::run(&args, job::Direction::Mask, cli.quiet),
         Command::Unmask(args) => job::run(&args, job::Direction::Unmask, cli.quiet),
         Command::Log(cmd) => log::run(cmd, cli.quiet),
+        Command::Shred(args) => shred::run_shred(&args, cli.quiet),
+        Command::Sweep(args) => shred::run_sweep(&args, cli.quiet),
+        Command::Erase(args) => erase::run(&args, cli.quiet),
+        Command::Risk(args) => risk::run(&args, cli.quiet),
+        Command::Scan(args) => scan::run(&args, cli.quiet),
     }
 }
 

@@ -439,7 +439,7 @@ hint: pass --format csv or --format tsv
 }
 
 #[test]
-fn parquet_is_refused() {
+fn a_file_that_is_not_parquet_is_refused() {
     let env = small_env();
     env.fails(&mask(
         "in.csv",
@@ -448,15 +448,15 @@ fn parquet_is_refused() {
         &["--format", "parquet"],
     ))
     .stderr_eq(str![[r#"
-error: Parquet input is not supported by this version of oubli yet
-hint: convert the file to CSV for now
+error: in.csv: not a readable Parquet file (it is empty, truncated, corrupt, or not Parquet)
+caused by: [..]
 
 "#]]);
     env.write("in.parquet", "PAR1");
     env.fails(&mask("in.parquet", "out.csv", "p.toml", &[]))
         .stderr_eq(str![[r#"
-error: Parquet input is not supported by this version of oubli yet
-hint: convert the file to CSV for now
+error: in.parquet: not a readable Parquet file (it is empty, truncated, corrupt, or not Parquet)
+caused by: [..]
 
 "#]]);
 }

@@ -1,8 +1,10 @@
 //! Integration tests of the `oubli` command line: every test runs the real
 //! binary in its own temporary directory (see `support`).
 
+mod deletion;
 mod errors;
 mod keys;
 mod ledger;
 mod mask;
+mod risk;
 mod support;

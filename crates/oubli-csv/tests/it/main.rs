@@ -9,6 +9,8 @@ use csv::ByteRecord;
 use oubli_csv::{CsvError, CsvOptions, Prepared, RowError, RowMapper, Summary, Terminator, run};
 use proptest::prelude::*;
 
+mod filter;
+
 type Result<T> = std::result::Result<T, CsvError<io::Error>>;
 
 fn opts(threads: usize, chunk_records: usize) -> CsvOptions {

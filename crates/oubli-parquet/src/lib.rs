@@ -1,0 +1,545 @@
+//! Streaming, multi-core masking of Parquet files with an oubli policy.
+//!
+//! `oubli-parquet` reads a Parquet file one row group at a time with the `parquet`
+//! crate's Arrow reader, applies an [`oubli_policy::Plan`] to every column the
+//! policy names, and writes a new Parquet file with the `ArrowWriter`. The same
+//! logical value gets the same pseudonym as in a CSV file: a typed value is
+//! transformed as its **canonical text** (an `int64` 42 hashes like the CSV
+//! field `42`). See `docs/PARQUET.md` for the user-facing reference.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use arrow_array::{Int64Array, RecordBatch, StringArray};
+//! use oubli_core::MasterKey;
+//! use oubli_parquet::{Direction, ParquetOptions, mask};
+//! use oubli_policy::Policy;
+//!
+//! // A small Parquet file.
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("customers.parquet");
+//! let batch = RecordBatch::try_from_iter([
+//!     ("id", Arc::new(Int64Array::from(vec![42, 7])) as _),
+//!     ("city", Arc::new(StringArray::from(vec!["Paris", "Lyon"])) as _),
+//! ])?;
+//! let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path)?, batch.schema(), None)?;
+//! w.write(&batch)?;
+//! w.close()?;
+//!
+//! let policy = Policy::parse(r#"
+//! version = 1
+//! [columns]
+//! id   = { transform = "hash", domain = "customer" }
+//! city = { transform = "keep" }
+//! "#, "policy.toml")?;
+//! let key = MasterKey::from_bytes([7; 32]);
+//! let mut out = Vec::new();
+//! let report = mask(std::fs::File::open(&path)?, &mut out, &policy, Direction::Mask, &key,
+//!                   &ParquetOptions::default(), &|_rows| {})?;
+//! assert_eq!(report.rows, 2);
+//! assert_eq!(report.values_per_column, vec![2, 0]); // two ids hashed, city copied
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Addressing
+//!
+//! The policy names columns by their path. A top-level field the policy names is
+//! one column whatever its type (`keep`, `drop` and `redact` then apply to the
+//! whole field, nested or not; a kept nested field passes through untouched).
+//! A nested field the policy does not name is replaced by its leaves, by dotted
+//! path: `address.zip` for a struct's child, `orders.sku` for the `sku` of every
+//! element of a list of structs, `tags` for the elements of a list of strings,
+//! `attrs.key` / `attrs.value` for a map. The policy is then bound to these paths
+//! by [`oubli_policy::Plan::new`], so unlisted and missing columns are reported
+//! exactly as for CSV. A value transform on a whole struct or map (or a list of
+//! them) is a policy error naming the column and its type, before any output.
+//!
+//! # Types and canonical text
+//!
+//! | Arrow type | canonical text | `hash`/`encrypt`/`encrypt_random`/`fpe` | `mask` |
+//! |---|---|---|---|
+//! | `int8`…`int64`, `uint8`…`uint64` | plain decimal, `-` for negatives | yes | no |
+//! | `float16/32/64` | Python `repr`: shortest round-trip (`0.1`, `1.0`, `1e-05`, `1e+16`, `nan`, `inf`) | yes | no |
+//! | `bool` | `true` / `false` | yes | no |
+//! | `string`, `large_string`, `string_view`, dictionary of strings | the string | yes | yes |
+//! | `binary`, `large_binary`, `binary_view`, `fixed_size_binary`, dictionary of binary | lowercase hex | yes | no |
+//! | `decimal32/64/128/256(p, s)` | plain decimal with exactly `s` fraction digits (`12.30`) | yes | no |
+//! | `date32`, `date64` | `YYYY-MM-DD` (a `date64` that is not whole days: as a naive timestamp in ms) | yes | no |
+//! | `time32[s/ms]`, `time64[us/ns]` | `HH:MM:SS` with 0/3/6/9 fraction digits | yes | no |
+//! | `timestamp[unit, tz]` | `YYYY-MM-DDTHH:MM:SS[.f]` in UTC with 0/3/6/9 fraction digits, then `Z` if the column has a time zone (an instant); no `Z` without one (a wall-clock time) | yes | no |
+//! | `duration[unit]` | plain decimal count of the unit | yes | no |
+//! | `null` | (always NULL) | yes | no |
+//! | intervals, unions, list views, run-end encoded | none: `keep`, `drop` and `redact` only | no | no |
+//!
+//! Years outside 0000–9999 are written with a sign and at least four digits
+//! (`+10000-01-01`). NULL stays NULL for every transform. `hash`, `encrypt`,
+//! `encrypt_random`, `fpe` and `mask` write a `string` column (`large_string`
+//! for `large_string`/`large_binary` inputs): FF1 on an integer keeps the digits
+//! but may produce leading zeros and numbers beyond the type's range, so its
+//! output is text too. `redact` without `value` writes NULLs of the column's own
+//! type (the field becomes nullable); with a `value`, that value parsed as the
+//! column's type (a policy error if it does not parse).
+//!
+//! # Writing: splicing or re-encoding
+//!
+//! By default the output has exactly the input's row groups, and a top-level
+//! field the policy keeps whole is **spliced**: its encoded column chunks are
+//! copied from the input byte for byte (same codec, encodings, statistics), and
+//! only the fields that change are read, decoded, transformed and encoded (with
+//! the input's codec for each of their columns). An all-`keep` job is a copy.
+//! Page indexes and bloom filters of copied chunks are not carried over, and a
+//! copied chunk is not decoded, so damage inside a kept column's pages is copied
+//! rather than detected (the footer, and every column that is transformed, is
+//! fully checked). With [`ParquetOptions::compression`] or
+//! [`ParquetOptions::row_group_size`], every column is decoded and re-encoded by
+//! the `ArrowWriter` instead.
+//!
+//! # Threading
+//!
+//! [`mask`] reads the footer and binds the policy on the calling thread, then,
+//! inside [`std::thread::scope`]: one **reader** thread decodes the columns that
+//! change, row group by row group, into record batches of at most
+//! [`ParquetOptions::batch_size`] rows; `threads` **workers**, each with its own
+//! [`oubli_policy::Worker`], transform batches; the **calling thread** encodes
+//! them and writes row groups strictly in input order. The output is the same for
+//! any number of threads (except `encrypt_random`, whose nonces are random). A
+//! panic inside the `parquet` or `arrow` crates (which some corrupt files cause)
+//! is caught and returned as [`ParquetError::Panic`] naming the file and row
+//! group.
+//!
+//! # Memory
+//!
+//! At most `2 × threads + 3` batches exist at once (the reader takes a credit
+//! from the writer for each batch), plus the encoded pages of the row group being
+//! written (only its changed columns when splicing), which the writer holds until
+//! the row group ends. Memory is therefore bounded by the batch and row-group
+//! sizes, never by the file size.
+//!
+//! # Output file
+//!
+//! The output keeps the input's key-value metadata (the Arrow schema entry is
+//! rewritten for the new types), field metadata (less the Arrow extension-type
+//! keys of transformed fields, which the provenance records), per-column codec
+//! and row-group boundaries, and adds an `oubli.provenance` entry
+//! ([`provenance`]): tool version, direction, key id, policy SHA-256 and each
+//! column's transform and original type, never a key or a value. `unmask` reads
+//! it to parse decrypted text back into each column's original type (without it,
+//! restored columns are strings).
+
+mod error;
+mod pipeline;
+pub mod provenance;
+mod schema;
+mod sink;
+mod text;
+mod transform;
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use oubli_core::MasterKey;
+pub use oubli_policy::Direction;
+use oubli_policy::{Plan, Policy};
+use parquet::arrow::ArrowSchemaConverter;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+use parquet::arrow::{ArrowWriter, ProjectionMask};
+pub use parquet::basic::Compression;
+use parquet::basic::{BrotliLevel, GzipLevel, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+
+pub use error::{BoxError, ParquetError};
+use provenance::{PROVENANCE_FORMAT, PROVENANCE_KEY, Provenance};
+pub use text::{ParseError, type_name};
+
+/// The default number of rows per record batch.
+pub const DEFAULT_BATCH_SIZE: usize = 65_536;
+
+/// How to run a job.
+#[derive(Debug, Clone)]
+pub struct ParquetOptions {
+    /// Worker threads transforming batches (default: the available
+    /// parallelism). `0` is treated as `1`.
+    pub threads: usize,
+    /// The output's codec for every column; `None` keeps each column's input codec.
+    pub compression: Option<Compression>,
+    /// Rows per output row group; `None` keeps the input's row groups.
+    pub row_group_size: Option<usize>,
+    /// SHA-256 (hex) of the policy file, recorded in the provenance.
+    pub policy_sha256: String,
+    /// The input's name in error messages.
+    pub input_name: String,
+    /// Rows per record batch (default [`DEFAULT_BATCH_SIZE`]); a row group is
+    /// read in batches of at most this many rows.
+    pub batch_size: usize,
+}
+
+impl Default for ParquetOptions {
+    fn default() -> Self {
+        ParquetOptions {
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            compression: None,
+            row_group_size: None,
+            policy_sha256: String::new(),
+            input_name: "input".to_owned(),
+            batch_size: DEFAULT_BATCH_SIZE,
+        }
+    }
+}
+
+/// What a job did.
+#[derive(Debug)]
+pub struct ParquetReport {
+    /// Rows read (and written).
+    pub rows: u64,
+    /// Row groups of the input.
+    pub row_groups: usize,
+    /// The plan the job ran: each column as the policy addresses it (dotted
+    /// paths for nested leaves) and its transform.
+    pub plan: Plan,
+    /// For each column of the plan, the number of values transformed
+    /// (non-empty, non-NULL values of transformed columns; 0 for the others).
+    pub values_per_column: Vec<u64>,
+}
+
+/// Parses a codec name for [`ParquetOptions::compression`]: `uncompressed`
+/// (or `none`), `snappy`, `lz4` (LZ4_RAW), `gzip[:LEVEL]`, `brotli[:LEVEL]`,
+/// `zstd[:LEVEL]`; case does not matter.
+///
+/// # Errors
+///
+/// A message naming the accepted codecs.
+pub fn parse_compression(text: &str) -> Result<Compression, String> {
+    let lower = text.to_ascii_lowercase();
+    let (name, level) = match lower.split_once([':', '=']) {
+        Some((n, l)) => (n, Some(l)),
+        None => (lower.as_str(), None),
+    };
+    let level = |max: u32| -> Result<Option<u32>, String> {
+        match level {
+            None => Ok(None),
+            Some(l) => l
+                .parse::<u32>()
+                .ok()
+                .filter(|l| *l <= max)
+                .map(Some)
+                .ok_or_else(|| format!("`{text}`: the level must be an integer from 0 to {max}")),
+        }
+    };
+    let bad = |e: parquet::errors::ParquetError| format!("`{text}`: {e}");
+    Ok(match name {
+        "uncompressed" | "none" if level(0)?.is_none() => Compression::UNCOMPRESSED,
+        "snappy" if level(0)?.is_none() => Compression::SNAPPY,
+        "lz4" | "lz4_raw" if level(0)?.is_none() => Compression::LZ4_RAW,
+        "gzip" => Compression::GZIP(match level(10)? {
+            Some(l) => GzipLevel::try_new(l).map_err(bad)?,
+            None => GzipLevel::default(),
+        }),
+        "brotli" => Compression::BROTLI(match level(11)? {
+            Some(l) => BrotliLevel::try_new(l).map_err(bad)?,
+            None => BrotliLevel::default(),
+        }),
+        "zstd" => Compression::ZSTD(match level(22)? {
+            Some(l) => ZstdLevel::try_new(l as i32).map_err(bad)?,
+            None => ZstdLevel::default(),
+        }),
+        _ => {
+            return Err(format!(
+                "`{text}` is not a codec (expected uncompressed, snappy, lz4, gzip, brotli or zstd, with an optional `:LEVEL` for the last three)"
+            ));
+        }
+    })
+}
+
+/// The number of rows in a Parquet file, from its footer (for progress bars).
+///
+/// # Errors
+///
+/// [`ParquetError::NotParquet`] if the footer cannot be read.
+pub fn row_count(input: &File, name: &str) -> Result<u64, ParquetError> {
+    let metadata = load_metadata(input, name)?;
+    Ok(u64::try_from(metadata.metadata().file_metadata().num_rows()).unwrap_or(0))
+}
+
+fn load_metadata(input: &File, name: &str) -> Result<ArrowReaderMetadata, ParquetError> {
+    let loaded = catch_unwind(AssertUnwindSafe(|| {
+        ArrowReaderMetadata::load(input, ArrowReaderOptions::new())
+    }));
+    match loaded {
+        Ok(Ok(m)) => Ok(m),
+        Ok(Err(source)) => Err(ParquetError::NotParquet {
+            file: name.to_owned(),
+            source,
+        }),
+        Err(payload) => Err(ParquetError::Panic {
+            file: name.to_owned(),
+            row_group: None,
+            message: error::panic_message(&*payload),
+        }),
+    }
+}
+
+/// Masks (or unmasks) the Parquet file `input` into `output` as `policy` says.
+///
+/// The footer is read, the policy bound to the file's columns and every
+/// transform checked against its column's type before anything is written, so
+/// a policy that does not fit fails with no output. `progress` is called from
+/// the reader thread with the number of rows read so far.
+///
+/// `input` must be a seekable file (Parquet's footer is at its end). `output`
+/// receives the whole file; on error, discard what was written.
+///
+/// # Errors
+///
+/// See [`ParquetError`]; the first error in file order is reported.
+pub fn mask<W: Write + Send>(
+    input: File,
+    output: W,
+    policy: &Policy,
+    direction: Direction,
+    key: &MasterKey,
+    options: &ParquetOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ParquetReport, ParquetError> {
+    let run = catch_unwind(AssertUnwindSafe(|| {
+        run(&input, output, policy, direction, key, options, progress)
+    }));
+    match run {
+        Ok(result) => result,
+        Err(payload) => Err(ParquetError::Panic {
+            file: options.input_name.clone(),
+            row_group: None,
+            message: error::panic_message(&*payload),
+        }),
+    }
+}
+
+fn run<W: Write + Send>(
+    input: &File,
+    output: W,
+    policy: &Policy,
+    direction: Direction,
+    key: &MasterKey,
+    options: &ParquetOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ParquetReport, ParquetError> {
+    let file = options.input_name.as_str();
+    let metadata = load_metadata(input, file)?;
+    let parquet = Arc::clone(metadata.metadata());
+    let input_schema = Arc::clone(metadata.schema());
+    let key_values: Vec<KeyValue> = parquet
+        .file_metadata()
+        .key_value_metadata()
+        .cloned()
+        .unwrap_or_default();
+    let provenance = match direction {
+        Direction::Mask => None,
+        Direction::Unmask => key_values
+            .iter()
+            .find(|kv| kv.key == PROVENANCE_KEY)
+            .and_then(|kv| kv.value.as_deref())
+            .map(|json| {
+                Provenance::parse(json).map_err(|message| ParquetError::Provenance {
+                    file: file.to_owned(),
+                    message,
+                })
+            })
+            .transpose()?,
+    };
+
+    let addressed = schema::address(&input_schema, policy, file)?;
+    let header: Vec<String> = addressed.columns.iter().map(|c| c.path.clone()).collect();
+    let plan = Plan::new(policy, &header, direction)?;
+    let compiled = schema::compile(
+        &input_schema,
+        &addressed,
+        &plan,
+        policy,
+        provenance.as_ref(),
+        PROVENANCE_KEY,
+    )?;
+
+    let record = Provenance {
+        format: PROVENANCE_FORMAT.to_owned(),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        direction: match direction {
+            Direction::Mask => "mask",
+            Direction::Unmask => "unmask",
+        }
+        .to_owned(),
+        key_id: key.id().to_string(),
+        policy_sha256: options.policy_sha256.clone(),
+        columns: compiled.columns.clone(),
+    };
+    let mut kv: Vec<KeyValue> = key_values
+        .into_iter()
+        .filter(|kv| kv.key != PROVENANCE_KEY && kv.key != parquet::arrow::ARROW_SCHEMA_META_KEY)
+        .collect();
+    kv.push(KeyValue::new(
+        PROVENANCE_KEY.to_owned(),
+        record.to_json(&header),
+    ));
+
+    let properties = writer_properties(&parquet, &compiled.schema, options, kv)?;
+    let batch_size = options.batch_size.max(1);
+    let all_nodes: Vec<&schema::Node> = compiled.nodes.iter().collect();
+    let mut job = pipeline::Job {
+        file,
+        input,
+        metadata: &metadata,
+        batch_size,
+        threads: options.threads,
+        projection: ProjectionMask::all(),
+        nodes: &all_nodes,
+        schema: &compiled.schema,
+        plan: &plan,
+        key,
+        progress,
+    };
+
+    let overridden = options.compression.is_some() || options.row_group_size.is_some();
+    let (totals, mut output) = if overridden {
+        // Every column is re-encoded: the ArrowWriter cuts the row groups.
+        let writer = ArrowWriter::try_new(output, Arc::clone(&compiled.schema), Some(properties))
+            .map_err(ParquetError::Write)?;
+        let mut sink = sink::ArrowSink {
+            writer,
+            flush_per_row_group: options.row_group_size.is_none(),
+        };
+        let totals = pipeline::run(&job, &mut sink)?;
+        let output = sink.writer.into_inner().map_err(ParquetError::Write)?;
+        (totals, output)
+    } else {
+        // Kept fields are copied as encoded chunks; only the others are read.
+        let mut output_fields = Vec::new();
+        let mut changed = Vec::new();
+        let mut parts = Vec::new();
+        let mut fields = compiled.schema.fields().iter();
+        for (i, node) in compiled.nodes.iter().enumerate() {
+            match node {
+                schema::Node::Drop => {}
+                schema::Node::Keep => {
+                    let field = fields.next().cloned().ok_or_else(internal)?;
+                    output_fields.push((Some(i), field));
+                    let descriptor = parquet.file_metadata().schema_descr();
+                    let leaves = (0..descriptor.num_columns())
+                        .filter(|&leaf| descriptor.get_column_root_idx(leaf) == i)
+                        .collect();
+                    parts.push(sink::Part::Copied(leaves));
+                }
+                node => {
+                    let field = fields.next().cloned().ok_or_else(internal)?;
+                    output_fields.push((None, Arc::clone(&field)));
+                    changed.push((i, node, field));
+                    parts.push(sink::Part::Encoded);
+                }
+            }
+        }
+        let descriptor = parquet.file_metadata().schema_descr();
+        let (root, encoded_nodes) = sink::splice_schema(descriptor.root_schema(), &output_fields)
+            .map_err(ParquetError::Write)?;
+        let mut properties = properties;
+        parquet::arrow::add_encoded_arrow_schema_to_metadata(&compiled.schema, &mut properties);
+        let encoded = Arc::new(arrow_schema::Schema::new(
+            changed
+                .iter()
+                .map(|(_, _, f)| Arc::clone(f))
+                .collect::<Vec<_>>(),
+        ));
+        let mut sink = sink::SpliceSink::new(
+            output,
+            root,
+            encoded_nodes,
+            Arc::clone(&encoded),
+            parts,
+            Arc::new(properties),
+            input,
+            &parquet,
+        )
+        .map_err(ParquetError::Write)?;
+        let totals = if sink.copies_everything() {
+            let mut rows = 0u64;
+            for g in 0..parquet.num_row_groups() {
+                sink.finish_row_group(g).map_err(ParquetError::Write)?;
+                rows += u64::try_from(parquet.row_group(g).num_rows()).unwrap_or(0);
+                progress(rows);
+            }
+            pipeline::Totals {
+                rows,
+                counts: vec![0; plan.columns().len()],
+            }
+        } else {
+            let nodes: Vec<&schema::Node> = changed.iter().map(|(_, n, _)| *n).collect();
+            job.projection = ProjectionMask::roots(descriptor, changed.iter().map(|(i, _, _)| *i));
+            job.nodes = &nodes;
+            job.schema = &encoded;
+            pipeline::run(&job, &mut sink)?
+        };
+        let output = sink.finish().map_err(ParquetError::Write)?;
+        (totals, output)
+    };
+    output.flush().map_err(ParquetError::Io)?;
+    Ok(ParquetReport {
+        rows: totals.rows,
+        row_groups: parquet.num_row_groups(),
+        plan,
+        values_per_column: totals.counts,
+    })
+}
+
+fn internal() -> ParquetError {
+    ParquetError::Write(parquet::errors::ParquetError::General(
+        "the output schema does not match the plan".into(),
+    ))
+}
+
+/// The output's writer properties: the input's codec per column (matched by
+/// Parquet column path) and row-group size, unless overridden.
+fn writer_properties(
+    input: &parquet::file::metadata::ParquetMetaData,
+    output_schema: &arrow_schema::Schema,
+    options: &ParquetOptions,
+    key_values: Vec<KeyValue>,
+) -> Result<WriterProperties, ParquetError> {
+    let mut builder = WriterProperties::builder().set_key_value_metadata(Some(key_values));
+    let max_rows = input
+        .row_groups()
+        .iter()
+        .map(|g| usize::try_from(g.num_rows()).unwrap_or(0))
+        .max()
+        .unwrap_or(0);
+    let row_group_size = options.row_group_size.unwrap_or(max_rows).max(1);
+    builder = builder.set_max_row_group_row_count(Some(row_group_size));
+    if let Some(codec) = options.compression {
+        return Ok(builder.set_compression(codec).build());
+    }
+    // The input's codecs, by leaf path, from its first row group.
+    let mut by_path: HashMap<String, Compression> = HashMap::new();
+    let mut tally: Vec<(Compression, usize)> = Vec::new();
+    if let Some(group) = input.row_groups().first() {
+        for column in group.columns() {
+            by_path.insert(column.column_path().string(), column.compression());
+            match tally.iter_mut().find(|(c, _)| *c == column.compression()) {
+                Some((_, n)) => *n += 1,
+                None => tally.push((column.compression(), 1)),
+            }
+        }
+    }
+    // The most common codec is the default, for columns whose path changed.
+    let default = tally
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map_or(Compression::SNAPPY, |(codec, _)| codec);
+    builder = builder.set_compression(default);
+    let descriptor = ArrowSchemaConverter::new()
+        .convert(output_schema)
+        .map_err(ParquetError::Write)?;
+    for column in descriptor.columns() {
+        if let Some(codec) = by_path.get(&column.path().string()) {
+            builder = builder.set_column_compression(column.path().clone(), *codec);
+        }
+    }
+    Ok(builder.build())
+}
