@@ -277,15 +277,7 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     let delimiter = options.delimiter;
-    if matches!(delimiter, b'"' | b'\r' | b'\n') {
-        return Err(CsvError::InvalidDelimiter { delimiter });
-    }
-    let mut source = RecordReader::new(input, delimiter);
-    let header = source
-        .read_header()
-        .map_err(|f| f.into_error::<E>(&[]))?
-        .ok_or(CsvError::MissingHeader)?;
-    let names = header_names(&header.fields)?;
+    let (source, header, names) = open_source(input, delimiter, false)?;
 
     let prepared = prepare(&names).map_err(CsvError::Header)?;
     if prepared.output_header.is_empty() {
@@ -369,16 +361,7 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     let delimiter = options.delimiter;
-    if matches!(delimiter, b'"' | b'\r' | b'\n') {
-        return Err(CsvError::InvalidDelimiter { delimiter });
-    }
-    let mut source = RecordReader::new(input, delimiter);
-    source.capture_raw();
-    let header = source
-        .read_header()
-        .map_err(|f| f.into_error::<E>(&[]))?
-        .ok_or(CsvError::MissingHeader)?;
-    let names = header_names(&header.fields)?;
+    let (mut source, header, names) = open_source(input, delimiter, true)?;
     let make_filter = prepare(&names).map_err(CsvError::Header)?;
 
     // The header exactly as read (BOM included).
@@ -500,6 +483,28 @@ impl<R: Read> Records<R> {
 }
 
 /// Decodes and checks the header's column names.
+/// Checks the delimiter and reads the header (present, UTF-8, unique names).
+/// `capture_raw` keeps each record's input bytes (for the row filter).
+fn open_source<R: Read, E>(
+    input: R,
+    delimiter: u8,
+    capture_raw: bool,
+) -> Result<(RecordReader<R>, reader::HeaderInfo, Vec<String>), CsvError<E>> {
+    if matches!(delimiter, b'"' | b'\r' | b'\n') {
+        return Err(CsvError::InvalidDelimiter { delimiter });
+    }
+    let mut source = RecordReader::new(input, delimiter);
+    if capture_raw {
+        source.capture_raw();
+    }
+    let header = source
+        .read_header()
+        .map_err(|f| f.into_error::<E>(&[]))?
+        .ok_or(CsvError::MissingHeader)?;
+    let names = header_names(&header.fields)?;
+    Ok((source, header, names))
+}
+
 fn header_names<E>(fields: &csv::ByteRecord) -> Result<Vec<String>, CsvError<E>> {
     let mut names = Vec::with_capacity(fields.len());
     let mut seen = std::collections::HashMap::with_capacity(fields.len());

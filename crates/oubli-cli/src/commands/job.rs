@@ -253,6 +253,26 @@ fn columns_evidence(report: &MaskReport) -> Vec<ColumnEvidence> {
         .collect()
 }
 
+/// The job's output (a temporary file until committed) and a writer over it
+/// that hashes what it writes when the job is logged.
+fn open_output<'d>(
+    args: &JobArgs,
+    digest: Option<&'d mut Digest>,
+) -> anyhow::Result<(Output, Box<dyn Write + Send + 'd>)> {
+    let output = Output::create(
+        &args.output,
+        &args.input,
+        &[&args.key, &args.policy],
+        args.force,
+    )?;
+    let writer = output.writer()?;
+    let writer: Box<dyn Write + Send + 'd> = match digest {
+        Some(digest) => Box::new(HashingWriter::new(writer, digest)),
+        None => writer,
+    };
+    Ok((output, writer))
+}
+
 /// Reads, transforms and writes; the output is in place when this returns `Ok`.
 #[allow(clippy::too_many_arguments)]
 fn execute(
@@ -281,17 +301,7 @@ fn execute(
         Some(digest) => Box::new(HashingReader::new(input, digest)),
         None => input,
     };
-    let output = Output::create(
-        &args.output,
-        &args.input,
-        &[&args.key, &args.policy],
-        args.force,
-    )?;
-    let writer = output.writer()?;
-    let mut writer: Box<dyn Write + Send + '_> = match output_digest {
-        Some(digest) => Box::new(HashingWriter::new(writer, digest)),
-        None => writer,
-    };
+    let (output, mut writer) = open_output(args, output_digest)?;
     let progress = Progress::new(size, quiet);
     let result = oubli_csv::mask(
         input,
@@ -348,17 +358,7 @@ fn execute_parquet(
         io::copy(&mut hashing, &mut io::sink())
             .with_context(|| format!("cannot read {}", args.input))?;
     }
-    let output = Output::create(
-        &args.output,
-        &args.input,
-        &[&args.key, &args.policy],
-        args.force,
-    )?;
-    let writer = output.writer()?;
-    let mut writer: Box<dyn Write + Send + '_> = match output_digest {
-        Some(digest) => Box::new(HashingWriter::new(writer, digest)),
-        None => writer,
-    };
+    let (output, mut writer) = open_output(args, output_digest)?;
     let options = oubli_parquet::ParquetOptions {
         threads: match args.threads {
             Some(n) => usize::from(n),
