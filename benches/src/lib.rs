@@ -21,6 +21,8 @@
 //! assert_eq!(text.lines().count(), 2);
 //! ```
 
+#![forbid(unsafe_code)]
+
 /// The generated columns, in order.
 pub const COLUMNS: [&str; 10] = [
     "customer_id",

@@ -9,6 +9,8 @@
 //! (default 42) always give the same file. The number of data rows is printed
 //! on stderr as `rows=N bytes=M`.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 use std::process::ExitCode;
 

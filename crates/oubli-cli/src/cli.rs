@@ -54,6 +54,66 @@ pub(crate) enum Command {
     /// Sample the first rows and print a suggested policy (TOML) saying what
     /// each column holds; never prints a value.
     Scan(ScanArgs),
+    /// Create and inspect crypto-shredding vaults: one data key per data
+    /// subject, for `encrypt` columns with `per_subject`.
+    #[command(subcommand)]
+    Vault(VaultCommand),
+    /// Destroy data subjects' keys in a vault (cryptographic erase): their
+    /// per-subject tokens become irrecoverable in every copy at once.
+    Forget(ForgetArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum VaultCommand {
+    /// Create an empty vault for the master key (never overwrites a file).
+    Init {
+        /// The vault file to create.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The master key file.
+        #[arg(long, value_name = "FILE", env = ENV_KEY_FILE, hide_env_values = true)]
+        key: PathBuf,
+    },
+    /// Check a vault and print its key id and counts (never a key or tag).
+    Show {
+        /// The vault file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The master key file.
+        #[arg(long, value_name = "FILE", env = ENV_KEY_FILE, hide_env_values = true)]
+        key: PathBuf,
+        /// One JSON line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ForgetArgs {
+    /// The vault file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vault: PathBuf,
+    /// The subjects: one identifier per line, as in the data's subject column
+    /// (trimmed; empty lines skipped), the same file `oubli erase` takes.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) subjects: PathBuf,
+    /// The master key file.
+    #[arg(long, value_name = "FILE", env = ENV_KEY_FILE, hide_env_values = true)]
+    pub(crate) key: PathBuf,
+    /// Print a JSON summary line on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) ledger: DeletionLedgerArgs,
+}
+
+/// What `unmask` does with a token of a forgotten subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Forgotten {
+    /// Stop with an error naming the row and column.
+    Error,
+    /// Output an empty value, and count them.
+    Redact,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +128,7 @@ pub(crate) enum LogCommand {
         #[arg(long, value_name = "NAME")]
         origin: Option<String>,
         /// The signing key file.
-        #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE)]
+        #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE, hide_env_values = true)]
         signing_key: PathBuf,
     },
     /// Verify every entry and the signed checkpoint with the public key alone.
@@ -145,7 +205,7 @@ pub(crate) enum LogCommand {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
         /// The signing key file.
-        #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE)]
+        #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE, hide_env_values = true)]
         signing_key: PathBuf,
         /// Who repairs (recorded in the entry) [default: the user name].
         #[arg(long, value_name = "NAME")]
@@ -167,7 +227,7 @@ pub(crate) enum KeyCommand {
     /// Print a signing key's public verifier key (C2SP signed-note format).
     Public {
         /// The signing key file.
-        #[arg(value_name = "FILE", env = ENV_SIGNING_KEY_FILE)]
+        #[arg(value_name = "FILE", env = ENV_SIGNING_KEY_FILE, hide_env_values = true)]
         file: PathBuf,
         /// The signer name in the verifier key.
         #[arg(long, default_value = oubli_core::DEFAULT_SIGNER_NAME)]
@@ -198,7 +258,7 @@ pub(crate) struct JobArgs {
     pub(crate) policy: PathBuf,
 
     /// The master key file (never the key itself).
-    #[arg(long, value_name = "FILE", env = ENV_KEY_FILE)]
+    #[arg(long, value_name = "FILE", env = ENV_KEY_FILE, hide_env_values = true)]
     pub(crate) key: PathBuf,
 
     /// Replace OUTPUT if it exists.
@@ -236,12 +296,26 @@ pub(crate) struct JobArgs {
     pub(crate) ledger: Option<PathBuf>,
 
     /// The ledger's signing key file (with --ledger).
-    #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE)]
+    #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE, hide_env_values = true)]
     pub(crate) signing_key: Option<PathBuf>,
 
     /// Who runs the job, for the ledger [default: the user name].
     #[arg(long, value_name = "NAME")]
     pub(crate) operator: Option<String>,
+
+    /// The vault of `per_subject` columns; takes precedence over the policy's
+    /// `vault = "..."`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vault: Option<PathBuf>,
+
+    /// mask: make a new key for a subject that was forgotten, instead of
+    /// stopping (reported on stderr and in the ledger).
+    #[arg(long)]
+    pub(crate) allow_new_after_forget: bool,
+
+    /// unmask: what to do with a token of a forgotten subject.
+    #[arg(long, value_enum, value_name = "HOW", default_value = "error")]
+    pub(crate) forgotten: Forgotten,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -262,7 +336,7 @@ pub(crate) struct DeletionLedgerArgs {
     pub(crate) ledger: Option<PathBuf>,
 
     /// The ledger's signing key file (with --ledger).
-    #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE)]
+    #[arg(long, value_name = "FILE", env = ENV_SIGNING_KEY_FILE, hide_env_values = true)]
     pub(crate) signing_key: Option<PathBuf>,
 
     /// Who runs the job, for the ledger [default: the user name].
@@ -380,7 +454,7 @@ pub(crate) struct EraseArgs {
 
     /// The master key file: for --match-policy, and for the subjects' tags in
     /// the ledger (required with --ledger).
-    #[arg(long, value_name = "FILE", env = ENV_KEY_FILE)]
+    #[arg(long, value_name = "FILE", env = ENV_KEY_FILE, hide_env_values = true)]
     pub(crate) key: Option<PathBuf>,
 
     /// Worker threads [default: all cores].

@@ -16,6 +16,13 @@ const MAX_KEY_FILE: u64 = 64 * 1024;
 
 /// Reads any key file after checking that only its owner can read it.
 pub(crate) fn read_any(path: &Path) -> anyhow::Result<AnyKey> {
+    if looks_like_a_key(path) {
+        // Never echo it: the message would put the key in logs and terminals.
+        return Err(anyhow::anyhow!(
+            "the key file path given looks like a key itself, not the path of a key file"
+        ))
+        .hint("keys are read from files only: save the key in a file (mode 0600) and pass its path; consider this key exposed (shell history, process list)");
+    }
     let file =
         fs_err::File::open(path).hint("pass the path of a key file made by `oubli key new`")?;
     let meta = file.metadata()?;
@@ -56,6 +63,18 @@ pub(crate) fn read_any(path: &Path) -> anyhow::Result<AnyKey> {
             .context(format!("cannot use key file {}", path.display()))
             .context(crate::error::hint_marker(hint))
     })
+}
+
+/// A "path" that is in fact a key line (`OUBLI-KEY-1:…`, `OUBLI-SIGNING-KEY-1:…`,
+/// any version) pasted where the path of a key file belongs, and not a file.
+fn looks_like_a_key(path: &Path) -> bool {
+    let text = path.to_string_lossy();
+    let text = text.trim();
+    text.starts_with("OUBLI-")
+        && text
+            .split_once(':')
+            .is_some_and(|(label, payload)| label.contains("KEY-") && !payload.is_empty())
+        && !path.exists()
 }
 
 /// Reads a master key file.

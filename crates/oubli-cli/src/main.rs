@@ -2,6 +2,8 @@
 //! together, shows progress and renders errors; the work happens in the library
 //! crates (`oubli-core`, `oubli-policy`, `oubli-csv`).
 
+#![forbid(unsafe_code)]
+
 mod cli;
 mod commands;
 mod error;
@@ -16,6 +18,16 @@ use clap::Parser as _;
 use crate::error::Exit;
 
 fn main() -> ExitCode {
+    // Key material lives in this process's memory (and some of it, inside
+    // `ring` and the HMAC states, is not zeroized): never write it to a core
+    // dump. Best effort: a system that refuses leaves the limit as it was.
+    let _ = rustix::process::setrlimit(
+        rustix::process::Resource::Core,
+        rustix::process::Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        },
+    );
     let cli = cli::Cli::parse();
     // SIGINT/SIGTERM remove the registered temporary files (outputs not yet
     // renamed into place) before exiting with 128 + the signal.

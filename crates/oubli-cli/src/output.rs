@@ -25,6 +25,14 @@ pub(crate) enum Output {
         /// Removes `temp` if the process is interrupted (SIGINT, SIGTERM).
         _interrupt: oubli_erase::cleanup::Registered,
     },
+    /// Standard output, held in a temporary file (in the system's temporary
+    /// directory) until the job's checks pass (`[risk]`): nothing reaches
+    /// stdout unless the job succeeds.
+    Spooled {
+        temp: NamedTempFile,
+        /// Removes `temp` if the process is interrupted.
+        _interrupt: oubli_erase::cleanup::Registered,
+    },
 }
 
 impl Output {
@@ -86,8 +94,9 @@ impl Output {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        clean_stale_temps(&dir);
         let temp = tempfile::Builder::new()
-            .prefix(".oubli-")
+            .prefix(&oubli_erase::cleanup::temp_prefix())
             .suffix(".tmp")
             .tempfile_in(&dir)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
@@ -101,14 +110,72 @@ impl Output {
         })
     }
 
+    /// [`Output::create`], except that stdout (`-`) is spooled
+    /// ([`Output::Spooled`]) so that the output can be read back before
+    /// anything is published.
+    pub(crate) fn create_spooled(
+        target: &str,
+        input: &str,
+        protect: &[&Path],
+        force: bool,
+    ) -> anyhow::Result<Output> {
+        if target != "-" {
+            return Output::create(target, input, protect, force);
+        }
+        let dir = std::env::temp_dir();
+        let (temp, interrupt) = new_temp(&dir)?;
+        Ok(Output::Spooled {
+            temp,
+            _interrupt: interrupt,
+        })
+    }
+
+    /// The temporary file the output is written to (`None` for stdout).
+    pub(crate) fn temp_path(&self) -> Option<&Path> {
+        match self {
+            Output::Stdout => None,
+            Output::File { temp, .. } | Output::Spooled { temp, .. } => Some(temp.path()),
+        }
+    }
+
+    /// A new empty temporary file beside the output's, to write a replacement
+    /// of its content into (see [`Output::replace_temp`]).
+    pub(crate) fn sibling_temp(
+        &self,
+    ) -> anyhow::Result<(NamedTempFile, oubli_erase::cleanup::Registered)> {
+        let dir = self
+            .temp_path()
+            .and_then(Path::parent)
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        new_temp(&dir)
+    }
+
+    /// Makes `temp` (from [`Output::sibling_temp`]) the output's content; the
+    /// previous temporary file is deleted.
+    pub(crate) fn replace_temp(
+        &mut self,
+        new: NamedTempFile,
+        registered: oubli_erase::cleanup::Registered,
+    ) {
+        match self {
+            Output::Stdout => {}
+            Output::File {
+                temp, _interrupt, ..
+            }
+            | Output::Spooled { temp, _interrupt } => {
+                *temp = new;
+                *_interrupt = registered;
+            }
+        }
+    }
+
     /// A buffered writer over the output.
     pub(crate) fn writer(&self) -> anyhow::Result<Box<dyn Write + Send>> {
         Ok(match self {
             Output::Stdout => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
-            Output::File { temp, .. } => Box::new(BufWriter::with_capacity(
-                1 << 16,
-                temp.as_file().try_clone()?,
-            )),
+            Output::File { temp, .. } | Output::Spooled { temp, .. } => Box::new(
+                BufWriter::with_capacity(1 << 16, temp.as_file().try_clone()?),
+            ),
         })
     }
 
@@ -117,6 +184,12 @@ impl Output {
     pub(crate) fn commit(self) -> anyhow::Result<()> {
         match self {
             Output::Stdout => Ok(()),
+            Output::Spooled { temp, _interrupt } => {
+                let mut stdout = io::stdout().lock();
+                io::copy(&mut temp.reopen()?, &mut stdout)?;
+                stdout.flush()?;
+                Ok(())
+            }
             Output::File {
                 temp,
                 target,
@@ -143,10 +216,23 @@ impl Output {
     /// The final path, if a file.
     pub(crate) fn target(&self) -> Option<&Path> {
         match self {
-            Output::Stdout => None,
+            Output::Stdout | Output::Spooled { .. } => None,
             Output::File { target, .. } => Some(target),
         }
     }
+}
+
+/// A new temporary file in `dir`, removed on SIGINT/SIGTERM.
+fn new_temp(dir: &Path) -> anyhow::Result<(NamedTempFile, oubli_erase::cleanup::Registered)> {
+    clean_stale_temps(dir);
+    let temp = tempfile::Builder::new()
+        .prefix(&oubli_erase::cleanup::temp_prefix())
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
+        .hint("check that the output directory exists and is writable")?;
+    let interrupt = oubli_erase::cleanup::register(temp.path());
+    Ok((temp, interrupt))
 }
 
 /// Fsyncs the directory holding `path`, so that a rename or a new file survives a
@@ -158,5 +244,24 @@ pub(crate) fn sync_parent(path: &Path) {
     };
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
+    }
+}
+
+/// Shreds the temporary files that crashed oubli processes left in `dir`
+/// (`oubli_erase::cleanup::remove_stale`), saying so on stderr.
+pub(crate) fn clean_stale_temps(dir: &Path) {
+    for stale in oubli_erase::cleanup::remove_stale(dir) {
+        match stale.error {
+            None => eprintln!(
+                "note: shredded {}, a temporary file left by oubli process {} that is no longer running",
+                stale.path.display(),
+                stale.pid
+            ),
+            Some(e) => eprintln!(
+                "warning: cannot remove {}, a temporary file left by oubli process {}: {e}",
+                stale.path.display(),
+                stale.pid
+            ),
+        }
     }
 }

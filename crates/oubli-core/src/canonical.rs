@@ -76,8 +76,13 @@ pub fn canonicalise(value: &str, steps: &[Normalisation], out: &mut String, scra
                 if out.is_ascii() {
                     scratch.push_str(out);
                     scratch.make_ascii_lowercase();
-                } else {
+                } else if out.contains('Σ') {
+                    // Only capital sigma is context-dependent (final ς).
                     scratch.push_str(&out.to_lowercase());
+                } else {
+                    // Without it, `str::to_lowercase` is the per-character mapping:
+                    // the same result without allocating a String per value.
+                    scratch.extend(out.chars().flat_map(char::to_lowercase));
                 }
             }
             Normalisation::Nfc => scratch.extend(out.nfc()),
@@ -103,8 +108,20 @@ mod tests {
         assert_eq!(canon("  Ab C ", &[Trim, Lowercase]), "ab c");
         assert_eq!(canon("\u{2003}ÉMILE\t", &[Trim, Lowercase]), "émile");
         assert_eq!(canon("e\u{301}", &[Nfc]), "\u{e9}");
+        // Capital sigma lowercases by context; other letters one by one.
+        assert_eq!(canon("ΟΔΥΣΣΕΥΣ", &[Lowercase]), "οδυσσευς");
+        assert_eq!(canon("İSTANBUL Ǆ", &[Lowercase]), "i\u{307}stanbul ǆ");
         assert_eq!(canon("+44 (20) 7946-0958", &[DigitsOnly]), "442079460958");
         assert_eq!(canon(" x ", &[]), " x ");
+    }
+
+    proptest::proptest! {
+        /// The allocation-free lowercase path is `str::to_lowercase` exactly.
+        #[test]
+        fn lowercase_is_str_to_lowercase(value in "\\PC{0,24}", sigma in proptest::bool::ANY) {
+            let value = if sigma { format!("{value}Σ {value}") } else { value };
+            proptest::prop_assert_eq!(canon(&value, &[Normalisation::Lowercase]), value.to_lowercase());
+        }
     }
 
     #[test]

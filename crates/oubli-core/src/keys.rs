@@ -75,7 +75,7 @@ impl ShortKeyId {
     }
 
     /// Parses exactly 8 lowercase hex characters.
-    pub(crate) fn from_hex(s: &[u8]) -> Option<Self> {
+    pub fn from_hex(s: &[u8]) -> Option<Self> {
         fn nibble(c: u8) -> Option<u8> {
             match c {
                 b'0'..=b'9' => Some(c - b'0'),

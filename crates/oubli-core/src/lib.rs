@@ -22,6 +22,8 @@
 //! assert_eq!(back, b"DE89370400440532013000");
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod canonical;
 mod keys;
 pub mod subkey;

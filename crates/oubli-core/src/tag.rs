@@ -16,37 +16,33 @@
 
 use std::fmt;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
 use crate::MasterKey;
 use crate::subkey::{Purpose, derive};
+use crate::transform::HmacSha256;
 
 /// The subkey domain of erasure tags.
 pub const ERASE_DOMAIN: &str = "erase";
 
-/// Makes subject tags under one master key. Holds a keyed MAC state (secret):
-/// its `Debug` shows nothing of it.
+/// Makes subject tags under one master key. Holds a keyed MAC state (secret),
+/// zeroized on drop: its `Debug` shows nothing of it.
 #[derive(Clone)]
 pub struct SubjectTagger {
-    mac: Hmac<Sha256>,
+    mac: HmacSha256,
 }
 
 impl SubjectTagger {
     /// A tagger with `subkey("tag", "erase", 32)` of `key`.
     pub fn new(key: &MasterKey) -> SubjectTagger {
         let subkey = derive::<32>(key, Purpose::Tag, ERASE_DOMAIN);
-        let mac = <Hmac<Sha256> as Mac>::new_from_slice(subkey.as_slice())
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-        SubjectTagger { mac }
+        SubjectTagger {
+            mac: HmacSha256::new(subkey.as_slice()),
+        }
     }
 
     /// The tag of an identifier, given as the bytes that were matched (the
     /// trimmed or canonicalised identifier, `docs/CONSTRUCTIONS.md` §5).
     pub fn tag(&self, identifier: &[u8]) -> SubjectTag {
-        let mut mac = self.mac.clone();
-        mac.update(identifier);
-        SubjectTag(mac.finalize().into_bytes().into())
+        SubjectTag(self.mac.mac(identifier))
     }
 }
 
@@ -62,6 +58,11 @@ impl fmt::Debug for SubjectTagger {
 pub struct SubjectTag([u8; 32]);
 
 impl SubjectTag {
+    /// A tag read back from a record that stores it (a vault, a token).
+    pub fn from_bytes(bytes: [u8; 32]) -> SubjectTag {
+        SubjectTag(bytes)
+    }
+
     /// The 32 MAC bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0

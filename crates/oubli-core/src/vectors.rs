@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+mod anon;
+
 /// One test case: `name = value` lines.
 pub(crate) struct Case {
     fields: HashMap<String, String>,

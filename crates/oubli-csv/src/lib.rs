@@ -94,6 +94,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 use std::io::{Read, Write};
 

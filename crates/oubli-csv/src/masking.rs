@@ -88,6 +88,8 @@ where
 pub struct PolicyMapper {
     worker: Worker,
     actions: Vec<ColumnAction>,
+    /// For each column, the column whose value is its subject (row context).
+    subjects: Vec<Option<usize>>,
     buf: String,
     /// Values transformed per column by this mapper, added to `shared` on drop
     /// so that the hot loop touches no shared memory.
@@ -101,6 +103,9 @@ impl PolicyMapper {
         PolicyMapper {
             worker: plan.worker(key),
             actions: plan.columns().iter().map(|c| c.action).collect(),
+            subjects: (0..plan.columns().len())
+                .map(|i| plan.subject_of(i))
+                .collect(),
             buf: String::new(),
             counts: vec![0; plan.columns().len()],
             shared: None,
@@ -144,8 +149,15 @@ impl RowMapper for PolicyMapper {
                     if !value.is_empty() {
                         self.counts[i] += 1;
                     }
+                    let subject = match self.subjects[i] {
+                        None => None,
+                        Some(j) => Some(
+                            std::str::from_utf8(input.get(j).unwrap_or_default())
+                                .map_err(|_| RowError::new(j, NotUtf8))?,
+                        ),
+                    };
                     self.worker
-                        .apply(i, value, &mut self.buf)
+                        .apply_row(i, value, subject, &mut self.buf)
                         .map_err(|e| RowError::new(i, e))?;
                     out.push_field(self.buf.as_bytes());
                 }

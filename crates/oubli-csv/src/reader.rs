@@ -158,6 +158,14 @@ impl<R: Read> RecordReader<R> {
         if !self.read_raw(&mut fields, 1)? {
             return Ok(None);
         }
+        // A second BOM (two files' starts joined, or a BOM written twice)
+        // would silently become part of the first column's name.
+        if fields.get(0).is_some_and(|name| name.starts_with(UTF8_BOM)) {
+            return Err(Failure::Parse {
+                line: 1,
+                message: "the header starts with a second byte order mark (U+FEFF) that would become part of the first column's name; remove it (save the file as UTF-8 with at most one BOM)".to_owned(),
+            });
+        }
         fields.set_position(Some(position(0, 1, 0)));
         let terminator = if self.last_byte == Some(b'\r') {
             self.ensure(1).map_err(Failure::Read)?;
@@ -261,11 +269,41 @@ impl<R: Read> RecordReader<R> {
     fn read_raw(&mut self, record: &mut ByteRecord, line: u64) -> Result<bool, Failure> {
         let (mut outlen, mut endlen) = (0, 0);
         let mut record_bytes = 0u64;
+        // Whether the record has begun: csv-core skips blank lines before it.
+        let mut started = false;
         loop {
             if self.pos == self.filled {
                 self.fill_more().map_err(Failure::Read)?;
             }
             let input = &self.buf[self.pos..self.filled];
+            if input.is_empty() && started {
+                // The input ends inside a record. csv-core would end a quoted
+                // field there silently, accepting a cut-short input as
+                // complete. A line feed tells: inside quotes it is data and
+                // completes nothing; outside, it ends the record exactly as
+                // the end of the input does (a terminator is not field data).
+                // (A copy of the parser cannot serve as a probe: csv-core
+                // 0.1.13's clone of its DFA does not behave as the original.)
+                if self.fields.len() <= outlen {
+                    self.fields.resize(outlen + 8, 0);
+                }
+                if self.ends.len() <= endlen {
+                    self.ends.resize(endlen + 8, 0);
+                }
+                let (res, _, nout, nend) = self.core.read_record(
+                    b"\n",
+                    &mut self.fields[outlen..],
+                    &mut self.ends[endlen..],
+                );
+                if res != ReadRecordResult::Record {
+                    return Err(Failure::Parse {
+                        line,
+                        message: "a quoted field that starts in this record is not closed before the end of the input: the input was cut short (truncated or interrupted), or a field that starts with a quote does not end with one".to_owned(),
+                    });
+                }
+                self.push_fields(record, outlen + nout, endlen + nend);
+                return Ok(true);
+            }
             let (res, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut self.fields[outlen..], &mut self.ends[endlen..]);
@@ -280,6 +318,9 @@ impl<R: Read> RecordReader<R> {
             self.pos += nin;
             self.consumed += nin as u64;
             record_bytes += nin as u64;
+            if !started {
+                started = used.iter().any(|&b| b != b'\n' && b != b'\r');
+            }
             outlen += nout;
             endlen += nend;
             if record_bytes > MAX_RECORD_BYTES {
@@ -308,16 +349,24 @@ impl<R: Read> RecordReader<R> {
                     self.ends.resize(len * 2, 0);
                 }
                 ReadRecordResult::Record => {
-                    record.clear();
-                    let mut start = 0;
-                    for &end in &self.ends[..endlen] {
-                        record.push_field(&self.fields[start..end]);
-                        start = end;
-                    }
+                    self.push_fields(record, outlen, endlen);
                     return Ok(true);
                 }
                 ReadRecordResult::End => return Ok(false),
             }
+        }
+    }
+}
+
+impl<R> RecordReader<R> {
+    /// Copies the parsed fields of a completed record into `record`.
+    fn push_fields(&self, record: &mut ByteRecord, outlen: usize, endlen: usize) {
+        debug_assert!(outlen <= self.fields.len());
+        record.clear();
+        let mut start = 0;
+        for &end in &self.ends[..endlen] {
+            record.push_field(&self.fields[start..end]);
+            start = end;
         }
     }
 }
@@ -399,6 +448,64 @@ mod tests {
         let (h, recs) = read_all(b"a,b");
         assert_eq!(h.terminator, Terminator::Lf);
         assert!(recs.is_empty());
+    }
+
+    fn first_error(input: &[u8]) -> String {
+        let mut r = RecordReader::new(input, b',');
+        let mut err = match r.read_header() {
+            Err(e) => return format!("{e:?}"),
+            Ok(None) => return String::new(),
+            Ok(Some(_)) => String::new(),
+        };
+        let mut rec = ByteRecord::new();
+        loop {
+            match r.read_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    err = format!("{e:?}");
+                    break;
+                }
+            }
+        }
+        err
+    }
+
+    #[test]
+    fn unclosed_quote_at_the_end_is_an_error() {
+        for input in [
+            &b"a,b\n1,\"x\n"[..],
+            b"a,b\n1,\"x",
+            b"a,b\n1,\"x\"\"",
+            b"a,b\r\n1,2\r\n\"3\r\n",
+            b"\"a,b",
+        ] {
+            let err = first_error(input);
+            assert!(err.contains("is not closed"), "{input:?}: {err}");
+        }
+        let err = first_error(b"a,b\n1,2\n\"3\n4\n");
+        assert!(err.contains("line: 3"), "{err}");
+        // Complete quoted fields at the very end are fine.
+        for input in [
+            &b"a,b\n1,\"x\""[..],
+            b"a,b\n1,\"x\"\"\"",
+            b"a,b\n1,\"x\n\"\n",
+            b"a,b\n1,\"\"",
+            b"a,b\n1,x\"",
+            b"\n\r\n\n",
+            b"a,b\n\n\r\n",
+        ] {
+            assert_eq!(first_error(input), "", "{input:?}");
+        }
+    }
+
+    #[test]
+    fn second_bom_in_the_header_is_an_error() {
+        let err = first_error(b"\xEF\xBB\xBF\xEF\xBB\xBFa,b\n1,2\n");
+        assert!(err.contains("second byte order mark"), "{err}");
+        // In a data row, U+FEFF is a character like any other (documented).
+        let err = first_error(b"a,b\n\xEF\xBB\xBF1,2\n");
+        assert_eq!(err, "");
     }
 
     /// A reader that returns one byte per call, to cross every buffer edge.

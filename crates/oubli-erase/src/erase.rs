@@ -37,8 +37,9 @@
 //! A crash at any point leaves the original name holding either the old or
 //! the new file, complete. What may be left beside it is one `.oubli-*.tmp`
 //! — an unfinished new version, or the old version — always a file of its
-//! own (never a second name of the live file), to be removed with `oubli
-//! shred`. A file system that cannot exchange two names atomically (NFS,
+//! own (never a second name of the live file); the next oubli job that
+//! writes in that directory shreds it (`cleanup::remove_stale`), or `oubli
+//! shred` removes it by hand. A file system that cannot exchange two names atomically (NFS,
 //! vfat) is refused before anything changes: write to another file instead.
 
 use std::collections::HashMap;
@@ -280,6 +281,11 @@ impl Subjects {
             why,
         };
         let transform = match &rule.rule.transform {
+            _ if rule.rule.per_subject.is_some() => {
+                return Err(unmatchable(
+                    "it is encrypted under each subject's own key, which needs the subject column and the vault; to remove a subject from every copy, use `oubli forget`",
+                ));
+            }
             Transform::Keep => return Subjects::as_text(text),
             Transform::Hash { .. } | Transform::Encrypt { .. } | Transform::Fpe { .. } => {
                 rule.rule.transform.name()
@@ -297,10 +303,19 @@ impl Subjects {
             Transform::Drop => {
                 return Err(unmatchable("the column is not in the masked data"));
             }
+            Transform::Generalise(_)
+            | Transform::DateShift { .. }
+            | Transform::Noise(_)
+            | Transform::Fake { .. } => {
+                return Err(unmatchable(
+                    "an anonymising transform gives the same output for different values, or depends on other columns of the row, so a row cannot be attributed to one subject",
+                ));
+            }
         };
         // A policy of this one column, bound to a header of this one column.
         let single = Policy {
             columns: vec![rule.clone()],
+            risk: None,
             ..policy.clone()
         };
         let plan = Plan::new(&single, &[column.to_owned()], Direction::Mask)
@@ -509,7 +524,7 @@ pub fn erase_file(
         }
     };
     let temp = tempfile::Builder::new()
-        .prefix(".oubli-")
+        .prefix(&cleanup::temp_prefix())
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(io_err(&dir))?;

@@ -34,6 +34,8 @@
 //! assert!(reports[0].removed);
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod cleanup;
 pub mod erase;
 pub mod fault;

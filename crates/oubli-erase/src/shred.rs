@@ -645,6 +645,11 @@ fn remove_at(
 
 /// Renames `current` in `dir` to fresh random names of the same length,
 /// `times` times, syncing the directory after each. Updates `current`.
+///
+/// An oubli temporary file (`.oubli-<pid>-<host>-<random>.tmp`) keeps its
+/// prefix and suffix and only its random part changes, so that if the process
+/// is killed mid-shred, the file is still recognisable as one and the next
+/// run's clean-up finishes the job (see `cleanup.rs`).
 fn scrub_name(
     dir: &OwnedFd,
     current: &mut OsString,
@@ -652,13 +657,20 @@ fn scrub_name(
     r: &mut ShredReport,
 ) -> io::Result<()> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let (keep_start, keep_end) = crate::cleanup::temp_name_frame(current.as_bytes());
     let len = current.as_bytes().len().clamp(1, 255);
     for _ in 0..times {
         let mut attempts = 0;
         loop {
             let mut rng = rand::rng();
             let name: Vec<u8> = (0..len)
-                .map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()])
+                .map(|i| {
+                    if i < keep_start || i >= len - keep_end {
+                        current.as_bytes()[i]
+                    } else {
+                        ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()]
+                    }
+                })
                 .collect();
             let next = OsStr::from_bytes(&name).to_os_string();
             match rename_noreplace(dir, current, &next) {

@@ -70,9 +70,62 @@ pub struct MaskEntry {
     pub rows: u64,
     /// Each input column and its transform.
     pub columns: Vec<ColumnEvidence>,
+    /// The re-identification check of the policy's `[risk]` section (absent
+    /// without one, and when the job failed before the check ran).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<RiskEvidence>,
+    /// The vault of per-subject encryption columns (absent without any).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault: Option<VaultEvidence>,
     /// Why the job failed (`result` = `failed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// The re-identification check of a `mask` job's output (the policy's
+/// `[risk]` section, `docs/RISK.md` §3). The figures (`records` to
+/// `avg_risk`) are those of the output as last checked: the published output
+/// for `passed` and `suppressed`, the refused one for `failed`. Never holds a
+/// value: names, counts and ratios only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RiskEvidence {
+    /// The quasi-identifier columns, in the policy's order.
+    pub quasi_identifiers: Vec<String>,
+    /// The sensitive attribute, if the policy names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitive: Option<String>,
+    /// The policy's `k`.
+    pub k_required: u64,
+    /// The policy's `l`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l_required: Option<u64>,
+    /// The policy's `on_violation`: `fail` or `suppress`.
+    pub on_violation: String,
+    /// `passed` (the output met the check as written), `suppressed` (records
+    /// were removed, and the rest met it), or `failed` (nothing published).
+    pub outcome: String,
+    /// Records checked.
+    pub records: u64,
+    /// Equivalence classes over the quasi-identifiers.
+    pub classes: u64,
+    /// The smallest class's size (`null` without records).
+    pub k_achieved: Option<u64>,
+    /// The smallest number of distinct sensitive values in a class (absent
+    /// without a sensitive attribute, or without records).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l_achieved: Option<u64>,
+    /// Records in classes that fail the check (0 unless `failed`).
+    pub records_violating: u64,
+    /// Classes that fail the check (0 unless `failed`).
+    pub classes_violating: u64,
+    /// Highest prosecutor re-identification risk, 1 / `k_achieved`.
+    pub max_risk: Option<serde_json::Number>,
+    /// Average prosecutor risk, `classes` / `records`.
+    pub avg_risk: Option<serde_json::Number>,
+    /// Records removed by `suppress` (0 otherwise).
+    pub records_suppressed: u64,
+    /// Classes removed by `suppress` (0 otherwise).
+    pub classes_suppressed: u64,
 }
 
 /// A `log repair` (recorded after the repair).
@@ -268,6 +321,93 @@ pub struct EraseEntry {
     pub old_version: Option<OldVersionEvidence>,
     /// Why the result is not `verified`, and what still holds.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub caveats: Vec<String>,
+    /// Why the job failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// What a `mask` or `unmask` job did with the crypto-shredding vault
+/// (`docs/CRYPTO-SHREDDING.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VaultEvidence {
+    /// The vault's path, as used.
+    pub path: String,
+    /// SHA-256 (hex) of the vault as read.
+    pub sha256_before: String,
+    /// SHA-256 (hex) of the vault as saved, when the job added keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256_after: Option<String>,
+    /// Subject keys made by the job (first use, and renewals).
+    pub keys_created: u64,
+    /// Tags of forgotten subjects that got a new key
+    /// (`--allow-new-after-forget`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub renewed_after_forget: Vec<String>,
+    /// `unmask --forgotten redact`: tokens of forgotten subjects output empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forgotten_redacted: Option<u64>,
+}
+
+/// One subject of a `forget`, by keyed tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForgottenSubject {
+    /// `hex(HMAC-SHA256(subkey("tag", "erase"), identifier))`, as in `erase`.
+    pub tag: String,
+    /// `destroyed` (its data key was destroyed), `already-forgotten`, or
+    /// `no-key` (it had none: a tombstone stops one being made later).
+    pub outcome: String,
+}
+
+/// The version of a file before and after a rewrite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionEvidence {
+    /// Bytes.
+    pub bytes: u64,
+    /// SHA-256 (hex).
+    pub sha256: String,
+}
+
+/// Data subjects' keys destroyed in a vault: cryptographic erase (NIST SP
+/// 800-88r2 §3.2) of every value encrypted under them, in every copy. Subjects
+/// appear only as keyed tags. `result`: `verified` (keys gone from the vault,
+/// the old version's overwrite verified), `not-verifiable` (keys gone from
+/// the vault, the old version's overwrite not verifiable on this storage), or
+/// `failed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForgetEntry {
+    /// Common fields (`type` is `forget`).
+    #[serde(flatten)]
+    pub header: Header,
+    /// When the job started (RFC 3339, UTC).
+    pub started: String,
+    /// What was done.
+    pub method: String,
+    /// The vault's path, as given.
+    pub vault: String,
+    /// The master key's id (the vault's and the tags').
+    pub key_id: String,
+    /// How the tags are made.
+    pub tag_construction: String,
+    /// The vault before.
+    pub vault_before: VersionEvidence,
+    /// The vault after (absent if the job failed before writing it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault_after: Option<VersionEvidence>,
+    /// Subjects whose keys were destroyed by this job.
+    pub count: u64,
+    /// Every subject, by tag (sorted by tag).
+    pub subjects: Vec<ForgottenSubject>,
+    /// Live keys left in the vault.
+    pub keys_remaining: u64,
+    /// The shred of the vault's old version (which held the keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_version: Option<OldVersionEvidence>,
+    /// Shreds of old versions left by an interrupted earlier run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub leftovers: Vec<OldVersionEvidence>,
+    /// The conditions of a cryptographic erase the operator must still
+    /// ensure, and why the result is not `verified`.
     pub caveats: Vec<String>,
     /// Why the job failed.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -26,6 +26,8 @@
 //! receipt.verify(&verifier).unwrap();
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod checkpoint;
 pub mod entry;
 pub mod ledger;

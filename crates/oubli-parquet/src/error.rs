@@ -114,6 +114,26 @@ pub enum ParquetError {
     /// Writing the output failed.
     #[error("cannot write the Parquet output")]
     Io(#[source] std::io::Error),
+    /// A column that a `[risk]` check reads cannot be read as text
+    /// ([`crate::rows`]).
+    #[error("{file}: column `{column}`: {reason}")]
+    RiskColumn {
+        /// The file's name.
+        file: String,
+        /// The column.
+        column: String,
+        /// Why.
+        reason: String,
+    },
+    /// A file being read back ([`crate::rows`]) cannot be decoded.
+    #[error("{file}: cannot read the data back (the file is truncated or corrupt)")]
+    ReadBack {
+        /// The file's name.
+        file: String,
+        /// What Arrow said.
+        #[source]
+        source: arrow_schema::ArrowError,
+    },
     /// The Parquet or Arrow library panicked, usually on a corrupt file.
     #[error("{file}: {}the Parquet reader failed: {message} (the file is probably corrupt)", .row_group.map(|g| format!("row group {g}: ")).unwrap_or_default())]
     Panic {

@@ -165,6 +165,27 @@ pub(crate) enum Node {
     },
 }
 
+impl Node {
+    /// Adds the top-level columns that hold the subjects of this node's
+    /// value transforms.
+    pub(crate) fn subject_roots(&self, out: &mut std::collections::BTreeSet<usize>) {
+        match self {
+            Node::Value(spec) => out.extend(spec.subject.as_ref().and_then(|at| at.first())),
+            Node::Struct { children, .. } => {
+                for child in children {
+                    child.subject_roots(out);
+                }
+            }
+            Node::List { element, .. } => element.subject_roots(out),
+            Node::Map { key, value, .. } => {
+                key.subject_roots(out);
+                value.subject_roots(out);
+            }
+            Node::Keep | Node::Drop | Node::Null(_) | Node::Constant(_) => {}
+        }
+    }
+}
+
 /// A column whose values go through [`oubli_policy::Worker::apply`].
 #[derive(Debug)]
 pub(crate) struct ValueSpec {
@@ -175,6 +196,9 @@ pub(crate) struct ValueSpec {
     /// Whether equal inputs may give different outputs (`encrypt_random`), so
     /// that a dictionary's values must not be transformed once for all rows.
     pub(crate) random: bool,
+    /// Where the row's subject value is ([`Plan::subject_of`]): the child
+    /// indices from the batch's top-level column down through structs.
+    pub(crate) subject: Option<Vec<usize>>,
 }
 
 /// The type a transformed column is written as.
@@ -208,6 +232,35 @@ struct Compiler<'a> {
     addressed: &'a Addressed,
     provenance: Option<&'a Provenance>,
     columns: BTreeMap<String, ColumnProvenance>,
+    /// For each header column with one value per row (not inside a list or
+    /// map), its child indices from the top level and its type.
+    row_aligned: Vec<Option<(Vec<usize>, DataType)>>,
+}
+
+/// Fills `out` with where each row-aligned header column is (see
+/// [`Compiler::row_aligned`]).
+fn row_aligned(
+    shape: &Shape,
+    field: &Field,
+    at: &mut Vec<usize>,
+    out: &mut [Option<(Vec<usize>, DataType)>],
+) {
+    match (shape, field.data_type()) {
+        (Shape::Column(i), data_type) => {
+            if let Some(slot) = out.get_mut(*i) {
+                *slot = Some((at.clone(), data_type.clone()));
+            }
+        }
+        (Shape::Struct(shapes), DataType::Struct(children)) => {
+            for (n, (shape, child)) in shapes.iter().zip(children).enumerate() {
+                at.push(n);
+                row_aligned(shape, child, at, out);
+                at.pop();
+            }
+        }
+        // Elements of lists and maps are not one per row.
+        _ => {}
+    }
 }
 
 /// Compiles the plan against the schema. Every check that can fail on the
@@ -220,12 +273,17 @@ pub(crate) fn compile(
     provenance: Option<&Provenance>,
     provenance_key: &str,
 ) -> Result<Compiled, ParquetError> {
+    let mut aligned = vec![None; addressed.columns.len()];
+    for (n, (shape, field)) in addressed.shapes.iter().zip(schema.fields()).enumerate() {
+        row_aligned(shape, field, &mut vec![n], &mut aligned);
+    }
     let mut compiler = Compiler {
         policy,
         plan,
         addressed,
         provenance,
         columns: BTreeMap::new(),
+        row_aligned: aligned,
     };
     let mut nodes = Vec::with_capacity(schema.fields().len());
     let mut fields = Vec::with_capacity(schema.fields().len());
@@ -439,6 +497,7 @@ impl Compiler<'_> {
             }
             return Ok((Node::Constant(builder.finish()), Some(Arc::clone(field))));
         }
+        let subject = self.subject(index, field, &path)?;
         // A value transform: through the list layers to the values.
         match field.data_type() {
             DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
@@ -462,9 +521,42 @@ impl Compiler<'_> {
                 ))
             }
             _ => {
-                let (node, out) = self.value(index, field, &path, transform, &rule.transform)?;
+                let (mut node, out) =
+                    self.value(index, field, &path, transform, &rule.transform)?;
+                if let Node::Value(spec) = &mut node {
+                    spec.subject = subject;
+                }
                 Ok((node, Some(out)))
             }
+        }
+    }
+
+    /// Where the subject of header column `index` is, if its transform has one.
+    /// Both the column and its subject must have one value per row.
+    fn subject(
+        &self,
+        index: usize,
+        field: &Field,
+        path: &str,
+    ) -> Result<Option<Vec<usize>>, ParquetError> {
+        let Some(subject) = self.plan.subject_of(index) else {
+            return Ok(None);
+        };
+        let subject_path = &self.addressed.columns[subject].path;
+        if self.row_aligned[index].is_none() || is_nested(field.data_type()) {
+            return Err(self.error(
+                path,
+                "a transform with a `subject` needs one value per row; it cannot apply inside or to a list or map".to_owned(),
+            ));
+        }
+        match &self.row_aligned[subject] {
+            Some((at, data_type)) if has_canonical_text(data_type) => Ok(Some(at.clone())),
+            _ => Err(self.error(
+                path,
+                format!(
+                    "the subject column `{subject_path}` must have one value per row and a canonical text (a top-level or struct field of a single value type, not inside a list or map)"
+                ),
+            )),
         }
     }
 
@@ -530,8 +622,23 @@ impl Compiler<'_> {
                 ),
             ));
         }
+        let keeps_type = match direction {
+            Direction::Mask => anonymised_type(rule, data_type).map_err(|m| self.error(path, m))?,
+            Direction::Unmask => false,
+        };
         let random = matches!(rule, Transform::EncryptRandom { .. });
         let (output, out_field) = match direction {
+            Direction::Mask if keeps_type => {
+                // `date_shift` and `noise` write values of the column's own type.
+                self.record(index, data_type, None);
+                (
+                    Output::Typed {
+                        data_type: data_type.clone(),
+                        nullable: field.is_nullable(),
+                    },
+                    Arc::clone(field),
+                )
+            }
             Direction::Mask => {
                 let (kept, removed) = split_extension(field);
                 self.record(index, data_type, (!removed.is_empty()).then_some(removed));
@@ -604,9 +711,62 @@ impl Compiler<'_> {
                 column: index,
                 output,
                 random,
+                subject: None,
             }),
             out_field,
         ))
+    }
+}
+
+/// Whether an anonymising transform fits a column of `data_type`, and whether
+/// its output keeps that type (`date_shift` on dates and timestamps, `noise`
+/// on numbers) rather than becoming a string column.
+fn anonymised_type(rule: &Transform, data_type: &DataType) -> Result<bool, String> {
+    let is_date = matches!(
+        data_type,
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+    );
+    let is_number = matches!(
+        data_type,
+        DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+            | DataType::Float16
+            | DataType::Float32
+            | DataType::Float64
+            | DataType::Decimal32(..)
+            | DataType::Decimal64(..)
+            | DataType::Decimal128(..)
+            | DataType::Decimal256(..)
+    );
+    let string = is_string(data_type);
+    let refuse = |what: &str, takes: &str| {
+        Err(format!(
+            "`{what}` applies to {takes} columns, and this column is `{}`",
+            type_name(data_type)
+        ))
+    };
+    match rule {
+        Transform::DateShift { .. } if is_date => Ok(true),
+        Transform::DateShift { .. } if !string => {
+            refuse("date_shift", "date, timestamp and string")
+        }
+        Transform::Noise(_) if is_number => Ok(true),
+        Transform::Noise(_) if !string => refuse("noise", "number and string"),
+        Transform::Generalise(oubli_policy::Generalise::Date(_)) if !is_date && !string => {
+            refuse("generalise` with `to", "date, timestamp and string")
+        }
+        Transform::Generalise(
+            oubli_policy::Generalise::Width { .. } | oubli_policy::Generalise::Breaks(_),
+        ) if !is_number && !string => {
+            refuse("generalise` with `width` or `breaks", "number and string")
+        }
+        _ => Ok(false),
     }
 }
 

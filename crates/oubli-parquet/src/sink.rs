@@ -4,19 +4,26 @@
 //! only the columns that change.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow_array::RecordBatch;
 use arrow_schema::{FieldRef, Schema, SchemaRef};
+use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_writer::{ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowRowGroupWriterFactory, PageKey, PageStore, PageStoreArgs,
+    PageStoreFactory,
+};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::ParquetError as PqError;
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{Type, TypePtr};
+
+use crate::pipeline::ChunkSink;
 
 /// Receives the transformed batches, in file order.
 pub(crate) trait BatchSink {
@@ -60,53 +67,38 @@ pub(crate) enum Part {
     Encoded,
 }
 
-/// Copies kept columns' chunks and encodes the others, row group by row group;
-/// the output has exactly the input's row groups.
+/// Copies kept columns' chunks and writes the encoded chunks of the others
+/// (which the pipeline's workers encode in parallel, with writers from
+/// [`encoder_factory`]), row group by row group; the output has exactly the
+/// input's row groups.
 pub(crate) struct SpliceSink<'a, W: Write + Send> {
     file: SerializedFileWriter<W>,
-    factory: ArrowRowGroupWriterFactory,
     /// The output fields that are encoded (the batches' schema).
     encoded: SchemaRef,
     parts: Vec<Part>,
     input: &'a File,
     metadata: &'a ParquetMetaData,
-    /// The row group being encoded, and its column writers.
-    current: Option<(usize, Vec<ArrowColumnWriter>)>,
 }
 
 impl<'a, W: Write + Send> SpliceSink<'a, W> {
     /// `root` is the output's Parquet schema: the input's own nodes for kept
-    /// fields, converted nodes for changed ones; `encoded_nodes` are the latter.
-    #[allow(clippy::too_many_arguments)]
+    /// fields, converted nodes for changed ones.
     pub(crate) fn new(
         output: W,
         root: TypePtr,
-        encoded_nodes: Vec<TypePtr>,
         encoded: SchemaRef,
         parts: Vec<Part>,
         properties: Arc<WriterProperties>,
         input: &'a File,
         metadata: &'a ParquetMetaData,
     ) -> Result<Self, PqError> {
-        let file = SerializedFileWriter::new(output, root, Arc::clone(&properties))?;
-        // Column writers for the changed fields alone: a schema of just their
-        // nodes gives the same column descriptors (paths and levels) as the
-        // full output schema.
-        let shadow_root = Arc::new(
-            Type::group_type_builder("arrow_schema")
-                .with_fields(encoded_nodes)
-                .build()?,
-        );
-        let shadow = SerializedFileWriter::new(std::io::sink(), shadow_root, properties)?;
-        let factory = ArrowRowGroupWriterFactory::new(&shadow, Arc::clone(&encoded));
+        let file = SerializedFileWriter::new(output, root, properties)?;
         Ok(SpliceSink {
             file,
-            factory,
             encoded,
             parts,
             input,
             metadata,
-            current: None,
         })
     }
 
@@ -115,17 +107,14 @@ impl<'a, W: Write + Send> SpliceSink<'a, W> {
         self.parts.iter().all(|p| matches!(p, Part::Copied(_)))
     }
 
-    /// Writes row group `row_group`: copied chunks and the encoded ones.
-    pub(crate) fn finish_row_group(&mut self, row_group: usize) -> Result<(), PqError> {
-        let mut chunks = match self.current.take() {
-            Some((g, writers)) if g == row_group => writers
-                .into_iter()
-                .map(ArrowColumnWriter::close)
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter(),
-            Some(_) => return Err(PqError::General("row groups out of order".into())),
-            None => Vec::new().into_iter(),
-        };
+    /// Writes row group `row_group`: copied chunks and `chunks`, the encoded
+    /// ones (one per leaf of the encoded fields, in order).
+    pub(crate) fn write_row_group(
+        &mut self,
+        row_group: usize,
+        chunks: Vec<ArrowColumnChunk>,
+    ) -> Result<(), PqError> {
+        let mut chunks = chunks.into_iter();
         let group = self.metadata.row_group(row_group);
         let rows = u64::try_from(group.num_rows()).unwrap_or(0);
         let fields = self.encoded_fields_cursor();
@@ -179,16 +168,13 @@ impl<'a, W: Write + Send> SpliceSink<'a, W> {
 
     /// Writes the footer and returns the output.
     pub(crate) fn finish(mut self) -> Result<W, PqError> {
-        if let Some((g, _)) = self.current {
-            return Err(PqError::General(format!("row group {g} was not finished")));
-        }
         self.file.flush()?;
         self.file.into_inner()
     }
 }
 
 /// The number of Parquet leaf columns of an Arrow field.
-fn leaf_count(field: &arrow_schema::Field) -> usize {
+pub(crate) fn leaf_count(field: &arrow_schema::Field) -> usize {
     use arrow_schema::DataType;
     match field.data_type() {
         DataType::Struct(children) => children.iter().map(|c| leaf_count(c)).sum(),
@@ -206,39 +192,32 @@ fn leaf_count(field: &arrow_schema::Field) -> usize {
     }
 }
 
-impl<W: Write + Send> BatchSink for SpliceSink<'_, W> {
-    fn write(
+impl<W: Write + Send> ChunkSink for SpliceSink<'_, W> {
+    fn write_row_group(
         &mut self,
-        batch: &RecordBatch,
         row_group: usize,
-        ends_row_group: bool,
+        chunks: Vec<ArrowColumnChunk>,
     ) -> Result<(), PqError> {
-        if self.current.as_ref().is_none_or(|(g, _)| *g != row_group) {
-            if self.current.is_some() {
-                return Err(PqError::General(
-                    "a row group ended before its last batch".into(),
-                ));
-            }
-            let writers = self.factory.create_column_writers(row_group)?;
-            self.current = Some((row_group, writers));
-        }
-        let Some((_, writers)) = self.current.as_mut() else {
-            unreachable!("set above");
-        };
-        let mut writers = writers.iter_mut();
-        for (field, column) in self.encoded.fields().iter().zip(batch.columns()) {
-            for leaf in compute_leaves(field, column)? {
-                writers
-                    .next()
-                    .ok_or_else(|| PqError::General("more leaves than column writers".into()))?
-                    .write(&leaf)?;
-            }
-        }
-        if ends_row_group {
-            self.finish_row_group(row_group)?;
-        }
-        Ok(())
+        SpliceSink::write_row_group(self, row_group, chunks)
     }
+}
+
+/// The column-writer factory of the encoded fields (`encoded_nodes`, the
+/// batches' schema `encoded`): a schema of just their nodes gives the same
+/// column descriptors (paths and levels) as the full output schema.
+pub(crate) fn encoder_factory(
+    encoded_nodes: Vec<TypePtr>,
+    encoded: SchemaRef,
+    properties: Arc<WriterProperties>,
+    pages: Arc<dyn PageStoreFactory>,
+) -> Result<ArrowRowGroupWriterFactory, PqError> {
+    let shadow_root = Arc::new(
+        Type::group_type_builder("arrow_schema")
+            .with_fields(encoded_nodes)
+            .build()?,
+    );
+    let shadow = SerializedFileWriter::new(std::io::sink(), shadow_root, properties)?;
+    Ok(ArrowRowGroupWriterFactory::new(&shadow, encoded).with_page_store_factory(pages))
 }
 
 /// The output's Parquet schema for the splicing writer, and the nodes of the
@@ -266,4 +245,137 @@ pub(crate) fn splice_schema(
         .with_fields(nodes)
         .build()?;
     Ok((Arc::new(root), encoded))
+}
+
+/// Keeps encoded pages of the changed columns in memory while their total
+/// stays under a budget shared by the whole job, and spills the rest to an
+/// unlinked temporary file per column chunk (deleted when the chunk is
+/// written, and by the OS if the process dies). A row group's encoded pages
+/// must be held until the row group ends, so without spilling memory would
+/// grow with the row-group size.
+#[derive(Debug)]
+pub(crate) struct SpillStoreFactory {
+    /// Where temporary files go (`None`: the system's temporary directory).
+    pub(crate) dir: Option<std::path::PathBuf>,
+    /// Bytes that may stay resident, shared by all stores.
+    pub(crate) budget: Arc<AtomicUsize>,
+}
+
+impl SpillStoreFactory {
+    pub(crate) fn new(dir: Option<std::path::PathBuf>, budget: usize) -> SpillStoreFactory {
+        SpillStoreFactory {
+            dir,
+            budget: Arc::new(AtomicUsize::new(budget)),
+        }
+    }
+}
+
+impl PageStoreFactory for SpillStoreFactory {
+    fn create(&self, _args: &PageStoreArgs<'_>) -> Result<Box<dyn PageStore>, PqError> {
+        Ok(Box::new(SpillStore {
+            dir: self.dir.clone(),
+            budget: Arc::clone(&self.budget),
+            resident: 0,
+            blobs: Vec::new(),
+            file: None,
+            end: 0,
+        }))
+    }
+}
+
+enum Blob {
+    Memory(Bytes),
+    /// Offset and length in the store's file.
+    Disk(u64, usize),
+    Taken,
+}
+
+struct SpillStore {
+    dir: Option<std::path::PathBuf>,
+    budget: Arc<AtomicUsize>,
+    /// Bytes this store holds in memory (taken from `budget`).
+    resident: usize,
+    blobs: Vec<Blob>,
+    file: Option<File>,
+    /// Bytes written to `file`.
+    end: u64,
+}
+
+impl SpillStore {
+    /// Takes `n` bytes from the shared budget, if it has them.
+    fn reserve(&self, n: usize) -> bool {
+        self.budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok()
+    }
+}
+
+impl PageStore for SpillStore {
+    fn put(&mut self, value: Bytes) -> Result<PageKey, PqError> {
+        let key = PageKey::new(self.blobs.len() as u64);
+        if self.reserve(value.len()) {
+            self.resident += value.len();
+            self.blobs.push(Blob::Memory(value));
+            return Ok(key);
+        }
+        let file = match &mut self.file {
+            Some(file) => file,
+            None => {
+                let file = match &self.dir {
+                    Some(dir) => tempfile::tempfile_in(dir),
+                    None => tempfile::tempfile(),
+                }
+                .map_err(|e| {
+                    PqError::General(format!("cannot create a temporary file to spill to: {e}"))
+                })?;
+                self.file.insert(file)
+            }
+        };
+        file.seek(SeekFrom::Start(self.end))?;
+        file.write_all(&value)?;
+        self.blobs.push(Blob::Disk(self.end, value.len()));
+        self.end += value.len() as u64;
+        Ok(key)
+    }
+
+    fn take(&mut self, key: PageKey) -> Result<Bytes, PqError> {
+        let slot = usize::try_from(key.get())
+            .ok()
+            .and_then(|i| self.blobs.get_mut(i))
+            .ok_or_else(|| PqError::General(format!("no spilled page {}", key.get())))?;
+        match std::mem::replace(slot, Blob::Taken) {
+            Blob::Memory(bytes) => {
+                self.resident -= bytes.len();
+                self.budget.fetch_add(bytes.len(), Ordering::Relaxed);
+                Ok(bytes)
+            }
+            Blob::Disk(offset, len) => {
+                let file = self
+                    .file
+                    .as_mut()
+                    .ok_or_else(|| PqError::General("the spill file is missing".into()))?;
+                let mut buffer = vec![0u8; len];
+                file.seek(SeekFrom::Start(offset))?;
+                file.read_exact(&mut buffer)?;
+                Ok(Bytes::from(buffer))
+            }
+            Blob::Taken => Err(PqError::General(format!(
+                "spilled page {} was taken twice",
+                key.get()
+            ))),
+        }
+    }
+
+    fn memory_size(&self) -> usize {
+        self.resident
+    }
+}
+
+impl Drop for SpillStore {
+    fn drop(&mut self) {
+        // Give back what was never taken (a chunk abandoned on error).
+        self.budget.fetch_add(self.resident, Ordering::Relaxed);
+    }
 }

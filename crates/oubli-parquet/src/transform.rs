@@ -79,6 +79,10 @@ pub(crate) struct BatchTransformer {
     text: String,
     out: String,
     arena: String,
+    /// The batch's columns by the input's top-level index, where the row's
+    /// subject values are found.
+    roots: Vec<Option<ArrayRef>>,
+    subject_text: String,
 }
 
 impl BatchTransformer {
@@ -91,19 +95,41 @@ impl BatchTransformer {
             text: String::new(),
             out: String::new(),
             arena: String::new(),
+            roots: Vec::new(),
+            subject_text: String::new(),
         }
     }
 
-    /// Transforms one batch.
+    /// Transforms one batch. `batch_roots` is the input's top-level index of
+    /// each column of `batch`, and `node_roots` that of each node's column.
     pub(crate) fn batch(
         &mut self,
         nodes: &[&Node],
+        node_roots: &[usize],
+        batch_roots: &[usize],
         schema: &SchemaRef,
         batch: &RecordBatch,
     ) -> Result<RecordBatch, BatchError> {
+        self.roots.clear();
+        for (&root, array) in batch_roots.iter().zip(batch.columns()) {
+            if self.roots.len() <= root {
+                self.roots.resize(root + 1, None);
+            }
+            self.roots[root] = Some(Arc::clone(array));
+        }
+        let missing = || BatchError::Build {
+            column: usize::MAX,
+            source: ArrowError::InvalidArgumentError("a column of the plan was not read".into()),
+        };
         let mut columns = Vec::with_capacity(schema.fields().len());
-        for (node, array) in nodes.iter().zip(batch.columns()) {
-            if let Some(out) = self.node(node, array)? {
+        for (node, &root) in nodes.iter().zip(node_roots) {
+            let array = self
+                .roots
+                .get(root)
+                .cloned()
+                .flatten()
+                .ok_or_else(missing)?;
+            if let Some(out) = self.node(node, &array)? {
                 columns.push(out);
             }
         }
@@ -269,15 +295,43 @@ impl BatchTransformer {
             text,
             out,
             arena,
+            roots,
+            subject_text,
             ..
         } = self;
+        // The row's subject, for transforms that have one.
+        let subject_array = match &spec.subject {
+            None => None,
+            Some(at) => {
+                let mut array = at.first().and_then(|&n| roots.get(n)).cloned().flatten();
+                for &n in at.iter().skip(1) {
+                    array = array
+                        .and_then(|a| a.as_struct_opt().and_then(|s| s.columns().get(n).cloned()));
+                }
+                Some(array.ok_or_else(|| BatchError::Build {
+                    column,
+                    source: ArrowError::InvalidArgumentError("subject column".into()),
+                })?)
+            }
+        };
+        let subjects = match &subject_array {
+            None => None,
+            Some(a) => Some(
+                TextColumn::new(a.as_ref()).ok_or_else(|| BatchError::Build {
+                    column,
+                    source: ArrowError::NotYetImplemented(
+                        "no canonical text for the subject".into(),
+                    ),
+                })?,
+            ),
+        };
         let fail = |index: usize, source: BoxError| BatchError::Value {
             index,
             column,
             source,
         };
         let is_dictionary = matches!(array.data_type(), DataType::Dictionary(..));
-        if is_dictionary && !spec.random {
+        if is_dictionary && !spec.random && subjects.is_none() {
             // Deterministic transforms: each dictionary value once, then per row.
             let dictionary = array.as_any_dictionary();
             let values = dictionary.values();
@@ -346,8 +400,11 @@ impl BatchTransformer {
                             counts[column] += 1;
                         }
                         out.clear();
+                        let subject = subjects
+                            .as_ref()
+                            .map(|s| s.text(i, subject_text).unwrap_or(""));
                         worker
-                            .apply(column, value, out)
+                            .apply_row(column, value, subject, out)
                             .map_err(|e| fail(i, Box::new(e)))?;
                         sink.append(Some(out)).map_err(|e| fail(i, e))?;
                     }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use oubli_core::transform::{FpeError, TokenError};
+use oubli_core::transform::{AnonymiseError, FpeError, TokenError};
 
 /// A policy that cannot be used: what is wrong, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,6 +95,21 @@ pub enum PolicyErrorKind {
         /// The input's columns.
         available: String,
     },
+    /// A `subject` column the input does not have.
+    #[error(
+        "the subject column `{subject}` is not in the input (its columns are: {available}); the subject must be an input column, even one the policy drops"
+    )]
+    MissingSubject {
+        /// The subject column named by the policy.
+        subject: String,
+        /// The input's columns.
+        available: String,
+    },
+    /// A per-subject encryption rule, but the caller opened no vault.
+    #[error(
+        "the column is encrypted per subject, but no vault was given: add `vault = \"<file>\"` to the column's entry, or pass --vault FILE"
+    )]
+    NoVault,
 }
 
 /// Why one value could not be transformed. The engine adds row and column.
@@ -109,4 +124,13 @@ pub enum ValueError {
     /// A decrypted value that is not UTF-8 text.
     #[error("the decrypted value is not UTF-8 text")]
     NotUtf8,
+    /// Per-subject encryption: the subject's key is missing or forgotten.
+    #[error(transparent)]
+    Subject(#[from] oubli_vault::SubjectError),
+    /// `generalise`, `date_shift`, `noise` or `fake` refused the value.
+    #[error(transparent)]
+    Anonymise(#[from] AnonymiseError),
+    /// A transform that needs the row's subject was given none (an engine bug).
+    #[error("this transform needs the row's subject value, and none was given")]
+    NoSubject,
 }

@@ -23,11 +23,19 @@
 //! assert_eq!(out.len(), 64);
 //! ```
 
+#![forbid(unsafe_code)]
+
+mod anon;
 mod error;
 mod model;
 mod parse;
 mod plan;
+mod risk;
 
+pub use anon::{DictionarySource, Generalise, NoiseRule, PolicyFile};
 pub use error::{PolicyError, PolicyErrorKind, ValueError};
-pub use model::{ColumnRule, EmptyValues, FpeFallback, Policy, Rule, Transform, Unlisted};
+pub use model::{
+    ColumnRule, EmptyValues, FpeFallback, PerSubject, Policy, Rule, Transform, Unlisted,
+};
+pub use risk::{OnViolation, RiskColumn, RiskPolicy};
 pub use plan::{ColumnAction, Direction, Plan, PlannedColumn, Worker};

@@ -16,12 +16,30 @@ pub struct Policy {
     pub unlisted_line: Option<usize>,
     /// The column rules, in the order of the file.
     pub columns: Vec<ColumnRule>,
+    /// The `[risk]` section: a re-identification check on the masked output.
+    pub risk: Option<crate::risk::RiskPolicy>,
+    /// The vault's keys for per-subject encryption, opened by the caller
+    /// (the policy crate does no I/O) and attached with [`Policy::use_vault`];
+    /// `None` after [`Policy::parse`].
+    pub vault: Option<std::sync::Arc<oubli_vault::Keyring>>,
 }
 
 impl Policy {
     /// The rule for `column`, if the policy names it.
     pub fn rule(&self, column: &str) -> Option<&ColumnRule> {
         self.columns.iter().find(|c| c.name == column)
+    }
+
+    /// The columns encrypted per subject, with their `per_subject` settings.
+    pub fn per_subject_columns(&self) -> impl Iterator<Item = (&ColumnRule, &PerSubject)> {
+        self.columns
+            .iter()
+            .filter_map(|c| c.rule.per_subject.as_ref().map(|p| (c, p)))
+    }
+
+    /// Attaches the vault whose keys per-subject columns use.
+    pub fn use_vault(&mut self, keyring: std::sync::Arc<oubli_vault::Keyring>) {
+        self.vault = Some(keyring);
     }
 }
 
@@ -59,6 +77,27 @@ pub struct Rule {
     pub domain: String,
     /// Whether empty values are transformed.
     pub empty: EmptyValues,
+    /// The input column whose value (in the same row) is the data subject for
+    /// this column's transform: `date_shift`'s and `noise`'s `subject`,
+    /// `per_subject` encryption. The plan binds it to a column index
+    /// ([`crate::Plan::subject_of`]).
+    pub subject: Option<String>,
+    /// Per-subject encryption (`encrypt` / `encrypt_random` with
+    /// `per_subject`): each value under its row's subject's data key from a
+    /// vault (`docs/CRYPTO-SHREDDING.md`). `subject` names the same column.
+    pub per_subject: Option<PerSubject>,
+}
+
+/// `per_subject = "<column>"` and `vault = "<path>"` of an encryption rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerSubject {
+    /// The column whose value (trimmed) is the row's data subject.
+    pub column: String,
+    /// The vault, as written in the policy (relative to the policy file's
+    /// directory); the command line's `--vault` takes precedence.
+    pub vault: Option<String>,
+    /// Line of `per_subject` in the policy file.
+    pub line: usize,
 }
 
 /// Whether an empty (canonical) value is transformed or stays empty.
@@ -132,6 +171,23 @@ pub enum Transform {
         /// Characters never masked.
         skip: String,
     },
+    /// Generalisation: dates to a period, numbers to bins, strings to a
+    /// prefix, values to a hierarchy level.
+    Generalise(crate::anon::Generalise),
+    /// A keyed per-subject date offset; the subject is [`Rule::subject`].
+    DateShift {
+        /// Offsets are in `[-max_days, max_days]`.
+        max_days: u32,
+    },
+    /// Keyed numeric noise, seeded by [`Rule::subject`] if given, else by the value.
+    Noise(crate::anon::NoiseRule),
+    /// A keyed pick from a dictionary.
+    Fake {
+        /// Where the entries come from.
+        dictionary: crate::anon::DictionarySource,
+        /// Whether two different values getting the same fake fails the job.
+        unique: bool,
+    },
 }
 
 impl Transform {
@@ -146,6 +202,10 @@ impl Transform {
             Transform::EncryptRandom { .. } => "encrypt_random",
             Transform::Fpe { .. } => "fpe",
             Transform::Mask { .. } => "mask",
+            Transform::Generalise(_) => "generalise",
+            Transform::DateShift { .. } => "date_shift",
+            Transform::Noise(_) => "noise",
+            Transform::Fake { .. } => "fake",
         }
     }
 

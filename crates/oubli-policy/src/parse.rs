@@ -9,9 +9,14 @@ use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
 use crate::error::{PolicyError, PolicyErrorKind};
-use crate::model::{ColumnRule, EmptyValues, FpeFallback, Policy, Rule, Transform, Unlisted};
+use crate::model::{
+    ColumnRule, EmptyValues, FpeFallback, PerSubject, Policy, Rule, Transform, Unlisted,
+};
 
-const TOP_KEYS: &[&str] = &["version", "unlisted", "columns"];
+mod anon;
+mod risk;
+
+const TOP_KEYS: &[&str] = &["version", "unlisted", "columns", "risk"];
 const TRANSFORMS: &[&str] = &[
     "hash",
     "encrypt",
@@ -21,8 +26,11 @@ const TRANSFORMS: &[&str] = &[
     "redact",
     "drop",
     "keep",
+    "generalise",
+    "date_shift",
+    "noise",
+    "fake",
 ];
-const LATER_TRANSFORMS: &[&str] = &["generalise", "date_shift", "noise", "fake"];
 const ALL_COLUMN_KEYS: &[&str] = &[
     "transform",
     "domain",
@@ -39,6 +47,8 @@ const ALL_COLUMN_KEYS: &[&str] = &[
     "char",
     "skip",
     "value",
+    "per_subject",
+    "vault",
 ];
 
 /// The keys a transform takes, besides `transform`.
@@ -52,7 +62,14 @@ fn keys_of(transform: &str) -> &'static [&'static str] {
             "length",
             "prefix",
         ],
-        "encrypt" | "encrypt_random" => &["domain", "normalise", "empty", "prefix"],
+        "encrypt" | "encrypt_random" => &[
+            "domain",
+            "normalise",
+            "empty",
+            "prefix",
+            "per_subject",
+            "vault",
+        ],
         "fpe" => &[
             "domain",
             "normalise",
@@ -62,7 +79,7 @@ fn keys_of(transform: &str) -> &'static [&'static str] {
         ],
         "mask" => &["normalise", "keep_first", "keep_last", "char", "skip"],
         "redact" => &["value"],
-        _ => &[],
+        other => anon::keys_of(other),
     }
 }
 
@@ -140,6 +157,7 @@ impl Policy {
         let mut version = None;
         let mut unlisted = (Unlisted::Error, None);
         let mut columns = None;
+        let mut risk = None;
         for (key, value) in in_file_order(root) {
             let name: &str = key.get_ref();
             let span = key.span();
@@ -171,13 +189,11 @@ impl Policy {
                     columns = Some(parse_columns(&cx, table)?);
                 }
                 "risk" => {
-                    return Err(bad(
-                        &cx,
-                        key,
-                        None,
-                        name,
-                        "the [risk] section is not supported by this version of oubli yet; remove it (a k-anonymity check would otherwise silently not run)".into(),
-                    ));
+                    let table = value
+                        .get_ref()
+                        .as_table()
+                        .ok_or_else(|| wrong_type(&cx, value, None, name, "a table"))?;
+                    risk = Some(risk::parse_risk(&cx, &span, table)?);
                 }
                 _ => {
                     return Err(cx.err(
@@ -200,12 +216,17 @@ impl Policy {
         };
         let version = version.ok_or_else(|| missing("version"))?;
         let columns = columns.ok_or_else(|| missing("columns"))?;
+        if let Some(risk) = &risk {
+            risk::check_columns(&cx, risk, &columns, unlisted.0)?;
+        }
         Ok(Policy {
             file: file.to_owned(),
             version,
             unlisted: unlisted.0,
             unlisted_line: unlisted.1,
+            risk,
             columns,
+            vault: None,
         })
     }
 }
@@ -224,13 +245,73 @@ fn parse_columns(cx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Vec<ColumnRule>, P
                 "an inline table such as { transform = \"keep\" }",
             )
         })?;
+        let mut rule = parse_rule(cx, column, &key.span(), entry)?;
+        if let Some(per_subject) = parse_per_subject(cx, column, entry)? {
+            rule.subject = Some(per_subject.column.clone());
+            rule.per_subject = Some(per_subject);
+        }
         rules.push(ColumnRule {
             name: column.to_owned(),
             line,
-            rule: parse_rule(cx, column, &key.span(), entry)?,
+            rule,
         });
     }
     Ok(rules)
+}
+
+/// `per_subject` and `vault` of an `encrypt` / `encrypt_random` entry (the
+/// transform has already checked that only these transforms take them).
+fn parse_per_subject(
+    cx: &Ctx<'_>,
+    column: &str,
+    entry: &DeTable<'_>,
+) -> Result<Option<PerSubject>, PolicyError> {
+    let col = Some(column);
+    let get = |k: &str| {
+        entry
+            .iter()
+            .find(|(key, _)| *key.get_ref() == k)
+            .map(|(_, v)| v)
+    };
+    let vault = match get("vault") {
+        Some(v) => {
+            let path = string(cx, v, col, "vault")?;
+            if path.is_empty() || path.contains('\0') {
+                return Err(bad(cx, v, col, "vault", "the vault path is empty".into()));
+            }
+            Some((path.to_owned(), cx.line(&v.span())))
+        }
+        None => None,
+    };
+    match get("per_subject") {
+        Some(v) => {
+            let subject = string(cx, v, col, "per_subject")?;
+            if subject.is_empty() {
+                return Err(bad(
+                    cx,
+                    v,
+                    col,
+                    "per_subject",
+                    "name the column that holds each row's data subject".into(),
+                ));
+            }
+            Ok(Some(PerSubject {
+                column: subject.to_owned(),
+                vault: vault.as_ref().map(|(p, _)| p.clone()),
+                line: cx.line(&v.span()),
+            }))
+        }
+        None => match (vault, get("vault")) {
+            (Some(_), Some(v)) => Err(bad(
+                cx,
+                v,
+                col,
+                "vault",
+                "`vault` is used only with `per_subject = \"<subject column>\"`".into(),
+            )),
+            _ => Ok(None),
+        },
+    }
 }
 
 fn parse_rule(
@@ -246,14 +327,6 @@ fn parse_rule(
         .map(|(_, v)| v)
         .ok_or_else(|| cx.err(at, col, None, PolicyErrorKind::MissingKey("transform")))?;
     let name = string(cx, transform_value, col, "transform")?;
-    if LATER_TRANSFORMS.contains(&name) {
-        return Err(cx.err(
-            &transform_value.span(),
-            col,
-            Some("transform"),
-            PolicyErrorKind::NotYetSupported(name.to_owned()),
-        ));
-    }
     if !TRANSFORMS.contains(&name) {
         return Err(cx.err(
             &transform_value.span(),
@@ -271,7 +344,7 @@ fn parse_rule(
         if k == "transform" || allowed.contains(&k) {
             continue;
         }
-        let kind = if ALL_COLUMN_KEYS.contains(&k) {
+        let kind = if ALL_COLUMN_KEYS.contains(&k) || anon::KEYS.contains(&k) {
             PolicyErrorKind::NotForTransform {
                 transform: TRANSFORMS
                     .iter()
@@ -490,6 +563,9 @@ fn parse_rule(
                 skip: opt_string("skip")?.unwrap_or_default(),
             }
         }
+        "generalise" | "date_shift" | "noise" | "fake" => {
+            anon::transform(cx, col, at, name, entry)?
+        }
         _ => unreachable!("checked against TRANSFORMS above"),
     };
     Ok(Rule {
@@ -497,6 +573,8 @@ fn parse_rule(
         normalise,
         domain,
         empty,
+        subject: anon::subject(cx, col, entry)?,
+        per_subject: None,
     })
 }
 

@@ -183,11 +183,7 @@ impl RiskCounter {
     /// number, in the same order) and its sensitive value (ignored unless
     /// the counter was made `with_sensitive`; `None` there counts as empty).
     pub fn add<'a>(&mut self, quasi: impl IntoIterator<Item = &'a [u8]>, sensitive: Option<&[u8]>) {
-        self.key.clear();
-        for value in quasi {
-            push_length(&mut self.key, value.len());
-            self.key.extend_from_slice(value);
-        }
+        class_key(quasi, &mut self.key);
         self.records += 1;
         let sensitive_id = self.with_sensitive.then(|| {
             let value = sensitive.unwrap_or_default();
@@ -201,13 +197,7 @@ impl RiskCounter {
             }
         });
         let hash = self.hasher.hash_one(self.key.as_slice());
-        let (arena, key) = (&self.arena, self.key.as_slice());
-        let found = self
-            .slots
-            .find(hash, |s| {
-                s.hash == hash && &arena[s.start..s.start + s.len] == key
-            })
-            .map(|s| s.class);
+        let found = self.find(hash, &self.key);
         let class = match found {
             Some(class) => class,
             None => {
@@ -247,6 +237,65 @@ impl RiskCounter {
             attributes.quasi.iter().map(|&i| record[i].as_ref()),
             attributes.sensitive.map(|i| record[i].as_ref()),
         );
+    }
+
+    /// The class number of the class key `key`, whose hash is `hash`.
+    fn find(&self, hash: u64, key: &[u8]) -> Option<usize> {
+        let arena = &self.arena;
+        self.slots
+            .find(hash, |s| {
+                s.hash == hash && &arena[s.start..s.start + s.len] == key
+            })
+            .map(|s| s.class)
+    }
+
+    /// The figures of the class of a record with these quasi-identifier
+    /// values (as for [`Self::add`]), or `None` if no such record was
+    /// counted. `scratch` is the caller's buffer for the class key, so that
+    /// several threads can look classes up in one counter without
+    /// allocating per record (a second pass that suppresses records).
+    pub fn class_of<'a>(
+        &self,
+        quasi: impl IntoIterator<Item = &'a [u8]>,
+        scratch: &mut Vec<u8>,
+    ) -> Option<ClassStats> {
+        class_key(quasi, scratch);
+        let hash = self.hasher.hash_one(scratch.as_slice());
+        self.find(hash, scratch).map(|class| self.stats(class))
+    }
+
+    /// [`Self::class_of`] for a record given as its fields, like
+    /// [`Self::add_record`].
+    ///
+    /// # Panics
+    ///
+    /// If the record has fewer fields than a column index of `attributes`.
+    pub fn class_of_record<R>(
+        &self,
+        attributes: &Attributes,
+        record: &R,
+        scratch: &mut Vec<u8>,
+    ) -> Option<ClassStats>
+    where
+        R: Index<usize> + ?Sized,
+        R::Output: AsRef<[u8]>,
+    {
+        self.class_of(
+            attributes.quasi.iter().map(|&i| record[i].as_ref()),
+            scratch,
+        )
+    }
+
+    /// Every class's figures, in order of first appearance.
+    pub fn class_stats(&self) -> impl Iterator<Item = ClassStats> + '_ {
+        (0..self.sizes.len()).map(|class| self.stats(class))
+    }
+
+    fn stats(&self, class: usize) -> ClassStats {
+        ClassStats {
+            records: self.sizes[class],
+            distinct: self.with_sensitive.then(|| self.distinct[class].len()),
+        }
     }
 
     /// Records counted so far.
@@ -296,6 +345,35 @@ impl RiskCounter {
             l,
             histogram,
         }
+    }
+}
+
+/// Writes the class key of `quasi` into `key`: each value prefixed by its
+/// length.
+fn class_key<'a>(quasi: impl IntoIterator<Item = &'a [u8]>, key: &mut Vec<u8>) {
+    key.clear();
+    for value in quasi {
+        push_length(key, value.len());
+        key.extend_from_slice(value);
+    }
+}
+
+/// One equivalence class's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassStats {
+    /// Records in the class.
+    pub records: u64,
+    /// Distinct sensitive values in the class (`None` without a sensitive
+    /// attribute).
+    pub distinct: Option<u64>,
+}
+
+impl ClassStats {
+    /// Whether the class has at least `k` records and, if `l` is given, at
+    /// least `l` distinct sensitive values (a counter without a sensitive
+    /// attribute fails any `l`).
+    pub fn meets(&self, k: u64, l: Option<u64>) -> bool {
+        self.records >= k && l.is_none_or(|l| self.distinct.is_some_and(|d| d >= l))
     }
 }
 
@@ -538,6 +616,46 @@ mod tests {
         assert_eq!(r.max_risk(), Some(1.0 / 3.0));
         assert_eq!(r.avg_risk(), Some(2.0 / 7.0));
         assert!(r.meets_k());
+    }
+
+    /// The classes of `ROWS` (see the table above), looked up again as a
+    /// suppressing pass does.
+    #[test]
+    fn class_lookup_and_thresholds() {
+        let a = attributes(Some("diagnosis"));
+        let mut counter = RiskCounter::for_attributes(&a);
+        for row in ROWS {
+            counter.add_record(&a, *row);
+        }
+        let mut scratch = Vec::new();
+        let stats = |row: &[&str], scratch: &mut Vec<u8>| counter.class_of_record(&a, row, scratch);
+        let c = stats(&["30-39", "750", "whatever"], &mut scratch).unwrap();
+        assert_eq!((c.records, c.distinct), (3, Some(2)));
+        let c = stats(&["30-39", "", "x"], &mut scratch).unwrap();
+        assert_eq!((c.records, c.distinct), (4, Some(3)));
+        let c = stats(&["40-49", "751", ""], &mut scratch).unwrap();
+        assert_eq!((c.records, c.distinct), (2, Some(1)));
+        assert_eq!(stats(&["40-49", "750", ""], &mut scratch), None);
+        assert_eq!(stats(&["30-3", "9750", ""], &mut scratch), None);
+        // k = 3: the classes of sizes 1 and 2 fail; with l = 2, also (40-49, 751).
+        let failing = |k, l| {
+            counter
+                .class_stats()
+                .filter(|c: &ClassStats| !c.meets(k, l))
+                .fold((0, 0), |(r, n), c| (r + c.records, n + 1))
+        };
+        assert_eq!(failing(3, None), (3, 2));
+        assert_eq!(failing(2, None), (1, 1));
+        assert_eq!(failing(2, Some(2)), (3, 2));
+        assert_eq!(failing(2, Some(3)), (6, 3));
+        assert_eq!(failing(5, None), (10, 4));
+        assert_eq!(counter.class_stats().count(), 4);
+        // Without a sensitive attribute any l fails.
+        let plain = ClassStats {
+            records: 9,
+            distinct: None,
+        };
+        assert!(plain.meets(9, None) && !plain.meets(9, Some(2)) && !plain.meets(10, None));
     }
 
     #[test]

@@ -35,11 +35,15 @@
 //! # Ok::<(), oubli_risk::RiskError>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod classes;
 mod detect;
 mod error;
 mod scan;
 
-pub use classes::{Attributes, DEFAULT_K, RiskCounter, RiskReport, SIZE_BUCKETS, SizeBucket};
+pub use classes::{
+    Attributes, ClassStats, DEFAULT_K, RiskCounter, RiskReport, SIZE_BUCKETS, SizeBucket,
+};
 pub use error::{RiskError, Role};
 pub use scan::{ColumnFinding, DEFAULT_SCAN_ROWS, Kind, Scan, Scanner};

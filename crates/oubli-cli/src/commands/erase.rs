@@ -82,6 +82,13 @@ pub(crate) fn run(args: &EraseArgs, quiet: bool) -> anyhow::Result<Exit> {
         csv,
         shred: ShredOptions::default(),
     };
+    // The directory the new version is written in: what a crashed run may
+    // have left there is shredded first.
+    let temp_dir = args.output.as_deref().unwrap_or(&args.input).parent();
+    crate::output::clean_stale_temps(match temp_dir {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    });
     let size = std::fs::metadata(&args.input).ok().map(|m| m.len());
     let progress = Progress::new(size, quiet);
     let result = erase_file(&args.input, destination, &subjects, &options, &|bytes| {

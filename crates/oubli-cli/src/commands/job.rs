@@ -10,10 +10,11 @@ pub(crate) use oubli_csv::Direction;
 use oubli_csv::{CsvOptions, MaskReport};
 use oubli_ledger::Ledger;
 use oubli_ledger::entry::{ColumnEvidence, MaskEntry};
-use oubli_policy::Policy;
+use oubli_policy::{Policy, RiskPolicy};
 use sha2::{Digest as _, Sha256};
 
 use super::evidence::{Digest, HashingReader, HashingWriter, header, hex};
+use super::mask_risk::{self, Checked, Layout, RiskCheckFailed};
 use super::now_rfc3339;
 use crate::cli::{Format, JobArgs};
 use crate::error::{Exit, Hint as _};
@@ -132,9 +133,19 @@ pub(crate) fn run(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::
     let policy_text = fs_err::read_to_string(&args.policy)
         .context("cannot read the policy")
         .hint("pass the policy file with --policy FILE")?;
-    let policy = Policy::parse(&policy_text, &args.policy.display().to_string())?;
+    let mut policy = Policy::parse(&policy_text, &args.policy.display().to_string())?;
+    // Hierarchy and dictionary files are relative to the policy file's directory.
+    let policy_dir = args.policy.parent().unwrap_or(std::path::Path::new(""));
+    policy.load_files(&mut |path| fs_err::read_to_string(policy_dir.join(path)))?;
+    // Per-subject columns: the vault's keys (mask holds its lock to the end).
+    super::vault::open_for_job(args, &mut policy, &key, direction, quiet)?;
     let policy_sha256 = hex(&Sha256::digest(policy_text.as_bytes()));
     let ledger = open_ledger(args)?;
+    // `unmask` restores data: a re-identification check has no meaning there.
+    let risk = match direction {
+        Direction::Mask => policy.risk.as_ref(),
+        Direction::Unmask => None,
+    };
 
     let mut input_digest = Digest::default();
     let mut output_digest = Digest::default();
@@ -147,6 +158,7 @@ pub(crate) fn run(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::
             options,
             &key,
             &policy,
+            risk,
             logged.then_some(&mut input_digest),
             logged.then_some(&mut output_digest),
         ),
@@ -157,12 +169,17 @@ pub(crate) fn run(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::
             &key,
             &policy,
             &policy_sha256,
+            risk,
             logged.then_some(&mut input_digest),
             logged.then_some(&mut output_digest),
         ),
     };
 
     let mut entry_index = None;
+    let risk_failed = result
+        .as_ref()
+        .err()
+        .and_then(|e| e.downcast_ref::<RiskCheckFailed>());
     if let Some((ledger, signing_key)) = &ledger {
         let entry = MaskEntry {
             header: header(
@@ -175,11 +192,26 @@ pub(crate) fn run(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::
             output: result.is_ok().then(|| output_digest.evidence(&args.output)),
             policy_sha256: policy_sha256.clone(),
             key_id: key.id().to_string(),
-            rows: result.as_ref().map_or(0, |r| r.summary.records),
-            columns: result
-                .as_ref()
-                .map_or_else(|_| Vec::new(), columns_evidence),
-            error: result.as_ref().err().map(|e| format!("{e:#}")),
+            rows: match (&result, risk_failed) {
+                (Ok(done), _) => done.report.summary.records,
+                (Err(_), Some(failed)) => failed.rows,
+                (Err(_), None) => 0,
+            },
+            columns: match (&result, risk_failed) {
+                (Ok(done), _) => columns_evidence(&done.report),
+                (Err(_), Some(failed)) => failed.columns.clone(),
+                (Err(_), None) => Vec::new(),
+            },
+            risk: match (&result, risk_failed) {
+                (Ok(done), _) => done.risk.as_ref().map(|c| c.evidence.clone()),
+                (Err(_), Some(failed)) => Some(failed.evidence.clone()),
+                (Err(_), None) => None,
+            },
+            vault: super::vault::evidence(&policy, direction),
+            error: match (&result, risk_failed) {
+                (Err(_), Some(failed)) => Some(failed.to_string()),
+                (result, _) => result.as_ref().err().map(|e| format!("{e:#}")),
+            },
         };
         let appended = ledger.append(&entry, signing_key);
         match (&result, appended) {
@@ -200,17 +232,27 @@ pub(crate) fn run(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::
             }
         }
     }
-    let report = result?;
+    let done = match result {
+        Ok(done) => done,
+        Err(e) if risk_failed.is_some() => {
+            // The check ran and failed: exit 1, like `oubli risk --k`.
+            crate::error::render(&e);
+            return Ok(Exit::CheckFailed);
+        }
+        Err(e) => return Err(e),
+    };
     summarise(
         args,
         direction,
-        &report,
+        &done.report,
+        done.risk.as_ref(),
         &key,
         &policy_sha256,
         started,
         entry_index,
         quiet,
     )?;
+    super::vault::report(&policy, quiet);
     Ok(Exit::Ok)
 }
 
@@ -253,13 +295,27 @@ fn columns_evidence(report: &MaskReport) -> Vec<ColumnEvidence> {
         .collect()
 }
 
+/// What a job that ran to the end did.
+struct Done {
+    report: MaskReport,
+    /// The `[risk]` check, if the policy has one (`mask` only).
+    risk: Option<Checked>,
+}
+
 /// The job's output (a temporary file until committed) and a writer over it
-/// that hashes what it writes when the job is logged.
+/// that hashes what it writes when the job is logged. With `spool`, stdout is
+/// held in a temporary file too, so that it can be checked first.
 fn open_output<'d>(
     args: &JobArgs,
     digest: Option<&'d mut Digest>,
+    spool: bool,
 ) -> anyhow::Result<(Output, Box<dyn Write + Send + 'd>)> {
-    let output = Output::create(
+    let create = if spool {
+        Output::create_spooled
+    } else {
+        Output::create
+    };
+    let output = create(
         &args.output,
         &args.input,
         &[&args.key, &args.policy],
@@ -282,9 +338,10 @@ fn execute(
     options: &CsvOptions,
     key: &MasterKey,
     policy: &Policy,
+    risk: Option<&RiskPolicy>,
     input_digest: Option<&mut Digest>,
-    output_digest: Option<&mut Digest>,
-) -> anyhow::Result<MaskReport> {
+    mut output_digest: Option<&mut Digest>,
+) -> anyhow::Result<Done> {
     let (input, size): (Box<dyn Read + Send>, Option<u64>) = if args.input == "-" {
         (Box::new(io::stdin()), None)
     } else {
@@ -301,7 +358,11 @@ fn execute(
         Some(digest) => Box::new(HashingReader::new(input, digest)),
         None => input,
     };
-    let (output, mut writer) = open_output(args, output_digest)?;
+    let (mut output, mut writer) = open_output(
+        args,
+        output_digest.as_deref_mut(),
+        risk.is_some() || policy.vault.is_some(),
+    )?;
     let progress = Progress::new(size, quiet);
     let result = oubli_csv::mask(
         input,
@@ -325,8 +386,51 @@ fn execute(
         )
     })?;
     drop(writer);
+    let checked = match risk {
+        Some(risk) => {
+            let layout = Layout::Csv {
+                delimiter: options.delimiter,
+                threads: options.threads,
+            };
+            let checked = mask_risk::check(
+                &mut output,
+                risk,
+                layout,
+                args,
+                quiet,
+                report.summary.records,
+                || columns_evidence(&report),
+            )?;
+            rehash(&output, &checked, output_digest)?;
+            Some(checked)
+        }
+        None => None,
+    };
+    // New subject keys are saved before the output that uses them appears.
+    super::vault::persist(policy)?;
     output.commit()?;
-    Ok(report)
+    Ok(Done {
+        report,
+        risk: checked,
+    })
+}
+
+/// After records were suppressed, the output's digest is that of the
+/// rewritten file.
+fn rehash(output: &Output, checked: &Checked, digest: Option<&mut Digest>) -> anyhow::Result<()> {
+    let (Some(digest), Some(path)) = (digest, output.temp_path()) else {
+        return Ok(());
+    };
+    if checked.evidence.records_suppressed == 0 {
+        return Ok(());
+    }
+    *digest = Digest::default();
+    let mut hashing = HashingReader::new(
+        fs_err::File::open(path).context("cannot read the output back")?,
+        digest,
+    );
+    io::copy(&mut hashing, &mut io::sink()).context("cannot read the output back")?;
+    Ok(())
 }
 
 /// [`execute`] for Parquet: the input must be a file (the reader seeks), so its
@@ -339,9 +443,10 @@ fn execute_parquet(
     key: &MasterKey,
     policy: &Policy,
     policy_sha256: &str,
+    risk: Option<&RiskPolicy>,
     input_digest: Option<&mut Digest>,
-    output_digest: Option<&mut Digest>,
-) -> anyhow::Result<MaskReport> {
+    mut output_digest: Option<&mut Digest>,
+) -> anyhow::Result<Done> {
     let file = fs_err::File::open(&args.input)
         .context("cannot open the input")
         .hint("check the path of INPUT")?;
@@ -358,7 +463,11 @@ fn execute_parquet(
         io::copy(&mut hashing, &mut io::sink())
             .with_context(|| format!("cannot read {}", args.input))?;
     }
-    let (output, mut writer) = open_output(args, output_digest)?;
+    let (mut output, mut writer) = open_output(
+        args,
+        output_digest.as_deref_mut(),
+        risk.is_some() || policy.vault.is_some(),
+    )?;
     let options = oubli_parquet::ParquetOptions {
         threads: match args.threads {
             Some(n) => usize::from(n),
@@ -409,10 +518,9 @@ fn execute_parquet(
         )
     })?;
     drop(writer);
-    output.commit()?;
     // The CSV report's shape, so that the summary and the ledger entry are
     // written by the same code for both formats.
-    Ok(MaskReport {
+    let report = MaskReport {
         summary: oubli_csv::Summary {
             records: report.rows,
             bytes_read: size,
@@ -421,6 +529,29 @@ fn execute_parquet(
         },
         plan: report.plan,
         values: report.values_per_column,
+    };
+    let checked = match risk {
+        Some(risk) => {
+            let checked = mask_risk::check(
+                &mut output,
+                risk,
+                Layout::Parquet,
+                args,
+                quiet,
+                report.summary.records,
+                || columns_evidence(&report),
+            )?;
+            rehash(&output, &checked, output_digest)?;
+            Some(checked)
+        }
+        None => None,
+    };
+    // New subject keys are saved before the output that uses them appears.
+    super::vault::persist(policy)?;
+    output.commit()?;
+    Ok(Done {
+        report,
+        risk: checked,
     })
 }
 
@@ -463,6 +594,7 @@ fn summarise(
     args: &JobArgs,
     direction: Direction,
     report: &MaskReport,
+    risk: Option<&Checked>,
     key: &MasterKey,
     policy_sha256: &str,
     started: Instant,
@@ -481,7 +613,7 @@ fn summarise(
             .push(&column.name);
     }
     if args.json {
-        let line = serde_json::json!({
+        let mut line = serde_json::json!({
             "format": "oubli.summary/1",
             "command": verb,
             "input": args.input,
@@ -495,6 +627,9 @@ fn summarise(
             "threads": args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from),
             "seconds": (seconds * 1000.0).round() / 1000.0,
         });
+        if let (Some(checked), Some(object)) = (risk, line.as_object_mut()) {
+            object.insert("risk".into(), checked.json.clone());
+        }
         if target.is_some() {
             writeln!(io::stdout().lock(), "{line}")?;
         } else {

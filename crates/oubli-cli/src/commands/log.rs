@@ -248,6 +248,16 @@ fn describe(line: &str) -> String {
                 ""
             }
         ),
+        "forget" => format!(
+            "{} key(s) of {} subject(s) destroyed in {}",
+            v.get("count")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
+            v.get("subjects")
+                .and_then(serde_json::Value::as_array)
+                .map_or(0, Vec::len),
+            field("vault")
+        ),
         "repair" => format!(
             "cut {} bytes, signed {} entries",
             v.get("removed_bytes")

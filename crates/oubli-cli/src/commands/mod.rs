@@ -3,12 +3,15 @@
 mod certificate;
 mod erase;
 mod evidence;
+mod forget;
 mod job;
 mod key;
 mod log;
+mod mask_risk;
 mod risk;
 mod scan;
 mod shred;
+mod vault;
 
 use crate::cli::{Cli, Command};
 use crate::error::Exit;
@@ -25,6 +28,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Erase(args) => erase::run(&args, cli.quiet),
         Command::Risk(args) => risk::run(&args, cli.quiet),
         Command::Scan(args) => scan::run(&args, cli.quiet),
+        Command::Vault(cmd) => vault::run(cmd, cli.quiet),
+        Command::Forget(args) => forget::run(&args, cli.quiet),
     }
 }
 

@@ -160,10 +160,19 @@ pub(crate) fn run(args: &RiskArgs, quiet: bool) -> anyhow::Result<Exit> {
 
     let mut stdout = io::stdout().lock();
     if args.json {
-        let line = json_report(args, &name, &report, check, records.bytes_read(), started);
+        let line = json_report(
+            &args.quasi,
+            args.sensitive.as_deref(),
+            &name,
+            &report,
+            check,
+            records.bytes_read(),
+            started,
+        );
         writeln!(stdout, "{line}")?;
     } else {
-        stdout.write_all(table_report(args, &report, check).as_bytes())?;
+        let table = table_report(&args.quasi, args.sensitive.as_deref(), &report, check, None);
+        stdout.write_all(table.as_bytes())?;
     }
     stdout.flush()?;
 
@@ -189,7 +198,7 @@ pub(crate) fn run(args: &RiskArgs, quiet: bool) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-fn plural(n: u64) -> &'static str {
+pub(super) fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
@@ -198,9 +207,11 @@ fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 
-/// The `--json` line (`oubli.risk/1`).
-fn json_report(
-    args: &RiskArgs,
+/// The `--json` line (`oubli.risk/1`). `oubli mask` prints it too, for a
+/// policy's `[risk]` check.
+pub(super) fn json_report(
+    quasi: &[String],
+    sensitive: Option<&str>,
     name: &str,
     report: &RiskReport,
     check: Option<bool>,
@@ -223,8 +234,8 @@ fn json_report(
     serde_json::json!({
         "format": "oubli.risk/1",
         "input": name,
-        "quasi": args.quasi,
-        "sensitive": args.sensitive,
+        "quasi": quasi,
+        "sensitive": sensitive,
         "records": report.records,
         "classes": report.classes,
         "k": report.k,
@@ -242,15 +253,22 @@ fn json_report(
     })
 }
 
-/// The human report: a compact table.
-fn table_report(args: &RiskArgs, report: &RiskReport, check: Option<bool>) -> String {
+/// The human report: a compact table. `l_check` is the l-diversity threshold
+/// of a policy's `[risk]` check and whether it was met.
+pub(super) fn table_report(
+    quasi: &[String],
+    sensitive: Option<&str>,
+    report: &RiskReport,
+    check: Option<bool>,
+    l_check: Option<(u64, bool)>,
+) -> String {
     let none = || "-".to_owned();
     let mut rows: Vec<(String, String, String)> = vec![
         ("records".into(), report.records.to_string(), String::new()),
         (
             "equivalence classes".into(),
             report.classes.to_string(),
-            format!("over {}", args.quasi.join(", ")),
+            format!("over {}", quasi.join(", ")),
         ),
         (
             "k (smallest class)".into(),
@@ -274,7 +292,7 @@ fn table_report(args: &RiskArgs, report: &RiskReport, check: Option<bool>) -> St
             }),
         ),
     ];
-    if let Some(sensitive) = &args.sensitive {
+    if let Some(sensitive) = sensitive {
         rows.push((
             "l (distinct-value diversity)".into(),
             report.l.map_or_else(none, |l| l.to_string()),
@@ -294,6 +312,13 @@ fn table_report(args: &RiskArgs, report: &RiskReport, check: Option<bool>) -> St
     if let Some(passed) = check {
         rows.push((
             format!("k-anonymity with k = {}", report.k_threshold),
+            if passed { "passed" } else { "failed" }.into(),
+            String::new(),
+        ));
+    }
+    if let Some((l, passed)) = l_check {
+        rows.push((
+            format!("l-diversity with l = {l}"),
             if passed { "passed" } else { "failed" }.into(),
             String::new(),
         ));

@@ -78,13 +78,13 @@ fn unknown_transform() {
     );
     env.fails(&mask("in.csv", "out.csv", "bad.toml", &[]))
         .stderr_eq(str![[r#"
-error: bad.toml:4: column `b`: key `transform`: unknown transform `scramble` (expected one of: hash, encrypt, encrypt_random, fpe, mask, redact, drop, keep)
+error: bad.toml:4: column `b`: key `transform`: unknown transform `scramble` (expected one of: hash, encrypt, encrypt_random, fpe, mask, redact, drop, keep, generalise, date_shift, noise, fake)
 
 "#]]);
 }
 
 #[test]
-fn reserved_transform_is_refused() {
+fn fake_without_dictionary_is_refused() {
     let env = small_env();
     env.write(
         "later.toml",
@@ -97,7 +97,7 @@ fn reserved_transform_is_refused() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("not supported by this version of oubli yet"),
+        stderr.contains("missing required key `dictionary`"),
         "{stderr}"
     );
 }

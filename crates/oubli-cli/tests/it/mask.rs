@@ -59,7 +59,7 @@ fn demo_masks_and_unmasks() {
     let (env, id) = demo_env();
     let input = env.read("customers.csv");
     env.oubli(&DEMO_MASK).code(0).stdout_eq("").stderr_eq(str![[r#"
-masked 60 rows (1 encrypt, 1 encrypt_random, 1 fpe, 2 hash, 3 keep, 2 mask, 1 redact) in [..] s, [..] MB/s, key [..] → masked.csv
+masked 60 rows (1 date_shift, 1 encrypt, 1 encrypt_random, 1 fpe, 1 generalise, 2 hash, 2 keep, 1 mask, 1 redact) in [..] s, [..] MB/s, key [..] → masked.csv
 
 "#]]);
     env.assert_no_temp_files();
@@ -75,7 +75,7 @@ masked 60 rows (1 encrypt, 1 encrypt_random, 1 fpe, 2 hash, 3 keep, 2 mask, 1 re
     assert_eq!(masked.rows.len(), 60);
 
     // Kept columns are identical, row by row: the output is in input order.
-    for column in ["city", "signup_date", "amount"] {
+    for column in ["city", "amount"] {
         assert_eq!(masked.column(column), original.column(column), "{column}");
     }
     for v in masked.strings("customer_id") {
@@ -138,21 +138,40 @@ masked 60 rows (1 encrypt, 1 encrypt_random, 1 fpe, 2 hash, 3 keep, 2 mask, 1 re
         .iter()
         .zip(original.strings("birth_date"))
     {
-        assert_eq!(*m, format!("{}-**-**", &o[..4]));
+        assert_eq!(*m, o[..4], "generalised to the year");
+    }
+    // date_shift: each customer's signup date moves by at most 30 days.
+    for (m, o) in masked
+        .strings("signup_date")
+        .iter()
+        .zip(original.strings("signup_date"))
+    {
+        assert_eq!(m.len(), 10, "{m:?}");
+        assert!(
+            (epoch_days(m) - epoch_days(&o)).abs() <= 30,
+            "{m:?} / {o:?}"
+        );
     }
 
     env.oubli(&DEMO_UNMASK).code(0).stdout_eq("").stderr_eq(str![[r#"
-unmasked 60 rows (1 encrypt, 1 encrypt_random, 1 fpe, 2 hash, 3 keep, 2 mask, 1 redact) in [..] s, [..] MB/s, key [..] → restored.csv
+unmasked 60 rows (1 date_shift, 1 encrypt, 1 encrypt_random, 1 fpe, 1 generalise, 2 hash, 2 keep, 1 mask, 1 redact) in [..] s, [..] MB/s, key [..] → restored.csv
 
 "#]]);
     env.assert_no_temp_files();
     let restored = Table::parse(&env.read("restored.csv"), b',');
     assert_eq!(restored.header, original.header);
-    for column in ["iban", "notes", "phone", "city", "signup_date", "amount"] {
+    for column in ["iban", "notes", "phone", "city", "amount"] {
         assert_eq!(restored.column(column), original.column(column), "{column}");
     }
     // Irreversible columns are copied from the masked data.
-    for column in ["customer_id", "email", "full_name", "birth_date", "zip"] {
+    for column in [
+        "customer_id",
+        "email",
+        "full_name",
+        "birth_date",
+        "zip",
+        "signup_date",
+    ] {
         assert_eq!(restored.column(column), masked.column(column), "{column}");
     }
 }
@@ -169,10 +188,10 @@ fn kept_columns_keep_their_bytes() {
             .filter(|l| l.starts_with("C1") || l.starts_with("cust_"))
             .map(|l| {
                 let fields: Vec<&str> = l.split(',').collect();
-                // city, signup_date, amount are fields 8 to 10; none of the
-                // fields before them holds a comma or a quote.
+                // city and amount are fields 8 and 10; none of the fields
+                // before them holds a comma or a quote.
                 assert!(!fields[..10].concat().contains('"'), "{l}");
-                fields[7..10].join(",")
+                format!("{},{}", fields[7], fields[9])
             })
             .collect()
     };
@@ -528,12 +547,14 @@ fn json_summary() {
     assert_eq!(
         json["columns"],
         serde_json::json!({
+            "date_shift": ["signup_date"],
             "encrypt": ["iban"],
             "encrypt_random": ["notes"],
             "fpe": ["phone"],
+            "generalise": ["birth_date"],
             "hash": ["customer_id", "email"],
-            "keep": ["city", "signup_date", "amount"],
-            "mask": ["birth_date", "zip"],
+            "keep": ["city", "amount"],
+            "mask": ["zip"],
             "redact": ["full_name"],
         })
     );
@@ -688,4 +709,433 @@ fn force_replaces_an_existing_output() {
     assert_eq!(table.header, ["a", "b"]);
     assert_eq!(table.rows.len(), 2);
     env.assert_no_temp_files();
+}
+
+// ---------------------------------------------------------------------------
+// Anonymising transforms: generalise, date_shift, noise, fake (CSV and Parquet)
+// ---------------------------------------------------------------------------
+
+/// Days since 1970-01-01 of the `YYYY-MM-DD` at the start of `s`.
+fn epoch_days(s: &str) -> i64 {
+    let (y, m, d): (i64, i64, i64) = (
+        s[0..4].parse().unwrap(),
+        s[5..7].parse().unwrap(),
+        s[8..10].parse().unwrap(),
+    );
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+const ANON_CSV: &str = "patient,birth,visit,city,region,pay,name\n\
+P1,1984-05-09,2024-01-10,Lyon,Lyon,50000,Ada\n\
+P2,1990-12-31,2024-02-01T08:00:00Z,Paris,Paris,42000,Grace\n\
+P1,1984-05-09,2024-03-05,Paris,Paris,51000,Ada\n\
+P3,2001-01-01,2023-12-31,Lyon,Lyon,39000.50,Emmy\n";
+
+const ANON_POLICY: &str = r#"version = 1
+[columns]
+patient = { transform = "hash", domain = "patient", length = 12 }
+birth   = { transform = "generalise", to = "year" }
+visit   = { transform = "date_shift", max_days = 60, subject = "patient", domain = "trial" }
+city    = { transform = "fake", dictionary = "cities" }
+region  = { transform = "generalise", hierarchy = "geo/regions.csv", level = 2 }
+pay     = { transform = "noise", absolute = 500, subject = "patient" }
+name    = { transform = "fake", dictionary = "names.txt" }
+"#;
+
+/// The policy in `pol/`, with its hierarchy and dictionary relative to it.
+fn anon_env() -> Env {
+    let env = Env::new();
+    env.new_key("k");
+    env.write("in.csv", ANON_CSV);
+    env.mkdir("pol");
+    env.mkdir("pol/geo");
+    env.write("pol/p.toml", ANON_POLICY);
+    env.write(
+        "pol/geo/regions.csv",
+        "Lyon;Auvergne-Rhône-Alpes;France\nParis;Île-de-France;France\n",
+    );
+    env.write(
+        "pol/names.txt",
+        "# test names\nAlba\nBruno\nCarla\nDario\nElsa\nFabio\nGiulia\nHugo\nIrene\nJonas\n",
+    );
+    env
+}
+
+fn anon_mask(env: &Env, input: &str, output: &str) -> snapbox::cmd::OutputAssert {
+    env.oubli(&[
+        "mask",
+        input,
+        "-o",
+        output,
+        "--policy",
+        "pol/p.toml",
+        "--key",
+        "k",
+        "-q",
+    ])
+}
+
+#[test]
+fn anonymising_transforms_on_csv() {
+    let env = anon_env();
+    anon_mask(&env, "in.csv", "m.csv").code(0).stderr_eq("");
+    let t = Table::parse(&env.read("m.csv"), b',');
+    assert_eq!(
+        t.header,
+        ["patient", "birth", "visit", "city", "region", "pay", "name"]
+    );
+    assert_eq!(t.strings("birth"), ["1984", "1990", "1984", "2001"]);
+    assert_eq!(t.strings("region"), ["France"; 4]);
+    // date_shift: P1's two visits keep their interval; the timestamp keeps its time.
+    let visits = t.strings("visit");
+    assert_eq!(
+        epoch_days(&visits[2]) - epoch_days(&visits[0]),
+        epoch_days("2024-03-05") - epoch_days("2024-01-10")
+    );
+    assert!((epoch_days(&visits[0]) - epoch_days("2024-01-10")).abs() <= 60);
+    assert!(visits[1].ends_with("T08:00:00Z"), "{}", visits[1]);
+    // noise: integers stay integers, decimals keep their digits; P1 gets the
+    // same noise on both rows (seeded by the subject).
+    let pay = t.strings("pay");
+    let p: Vec<i64> = pay[..3].iter().map(|v| v.parse().unwrap()).collect();
+    assert_eq!(p[2] - 51000, p[0] - 50000);
+    assert!((p[0] - 50000).abs() <= 500);
+    assert!(
+        pay[3].split_once('.').is_some_and(|(_, f)| f.len() == 2),
+        "{}",
+        pay[3]
+    );
+    // fake: built-in and file dictionaries; the same input, the same fake.
+    let names = t.strings("name");
+    assert_eq!(names[0], names[2]);
+    assert!(
+        [
+            "Alba", "Bruno", "Carla", "Dario", "Elsa", "Fabio", "Giulia", "Hugo", "Irene", "Jonas"
+        ]
+        .contains(&names[1].as_str())
+    );
+    let cities = t.strings("city");
+    assert_eq!(cities[1], cities[2]);
+    // Reproducible: the same key gives the same file.
+    anon_mask(&env, "in.csv", "again.csv").code(0);
+    assert_eq!(env.read("m.csv"), env.read("again.csv"));
+    // Another key moves the dates and the fakes.
+    env.new_key("k2");
+    env.oubli(&[
+        "mask",
+        "in.csv",
+        "-o",
+        "k2.csv",
+        "--policy",
+        "pol/p.toml",
+        "--key",
+        "k2",
+        "-q",
+    ])
+    .code(0);
+    assert_ne!(env.read("m.csv"), env.read("k2.csv"));
+    // Unmask copies the irreversible columns.
+    env.oubli(&[
+        "unmask",
+        "m.csv",
+        "-o",
+        "u.csv",
+        "--policy",
+        "pol/p.toml",
+        "--key",
+        "k",
+        "-q",
+    ])
+    .code(0);
+    assert_eq!(env.read("u.csv"), env.read("m.csv"));
+}
+
+#[test]
+fn anonymising_value_errors_name_row_and_column() {
+    let env = anon_env();
+    // A value missing from the hierarchy.
+    env.write(
+        "nice.csv",
+        "patient,birth,visit,city,region,pay,name\nP1,1984-05-09,2024-01-10,Nice,Nice,1,Ada\n",
+    );
+    let err = stderr_of(&env.fails(&[
+        "mask",
+        "nice.csv",
+        "-o",
+        "o.csv",
+        "--policy",
+        "pol/p.toml",
+        "--key",
+        "k",
+    ]));
+    assert!(err.contains("column `region`"), "{err}");
+    assert!(err.contains("record 1"), "{err}");
+    assert!(
+        err.contains("not in the hierarchy file `geo/regions.csv`"),
+        "{err}"
+    );
+    assert!(!err.contains("Nice"), "a value in an error: {err}");
+    // An unparseable date.
+    env.write(
+        "baddate.csv",
+        "patient,birth,visit,city,region,pay,name\nP1,09/05/1984,2024-01-10,Lyon,Lyon,1,Ada\n",
+    );
+    let err = stderr_of(&env.fails(&[
+        "mask",
+        "baddate.csv",
+        "-o",
+        "o.csv",
+        "--policy",
+        "pol/p.toml",
+        "--key",
+        "k",
+    ]));
+    assert!(
+        err.contains("column `birth`") && err.contains("not a date"),
+        "{err}"
+    );
+    // `unique = true`: eleven distinct names into ten entries must collide.
+    let mut rows = String::from("patient,birth,visit,city,region,pay,name\n");
+    for i in 0..11 {
+        rows.push_str(&format!("P{i},1984-05-09,2024-01-10,Lyon,Lyon,1,N{i}\n"));
+    }
+    env.write("many.csv", rows);
+    env.write(
+        "pol/unique.toml",
+        ANON_POLICY.replace(
+            "dictionary = \"names.txt\" }",
+            "dictionary = \"names.txt\", unique = true }",
+        ),
+    );
+    let err = stderr_of(&env.fails(&[
+        "mask",
+        "many.csv",
+        "-o",
+        "o.csv",
+        "--policy",
+        "pol/unique.toml",
+        "--key",
+        "k",
+    ]));
+    assert!(
+        err.contains("column `name`") && err.contains("unique = true"),
+        "{err}"
+    );
+}
+
+#[test]
+fn anonymising_policy_errors() {
+    let env = anon_env();
+    // The subject column is not in the input.
+    env.write(
+        "pol/nosubject.toml",
+        ANON_POLICY.replace(
+            "subject = \"patient\", domain",
+            "subject = \"patient_id\", domain",
+        ),
+    );
+    let err = stderr_of(&env.fails(&[
+        "mask",
+        "in.csv",
+        "-o",
+        "o.csv",
+        "--policy",
+        "pol/nosubject.toml",
+        "--key",
+        "k",
+    ]));
+    assert!(
+        err.contains("nosubject.toml:5: column `visit`: key `subject`: the subject column `patient_id` is not in the input"),
+        "{err}"
+    );
+    // A missing hierarchy file.
+    env.write(
+        "pol/nofile.toml",
+        ANON_POLICY.replace("geo/regions.csv", "geo/missing.csv"),
+    );
+    let err = stderr_of(&env.fails(&[
+        "mask",
+        "in.csv",
+        "-o",
+        "o.csv",
+        "--policy",
+        "pol/nofile.toml",
+        "--key",
+        "k",
+    ]));
+    assert!(
+        err.contains("nofile.toml:7: column `region`: key `hierarchy`: cannot read the hierarchy file `geo/missing.csv`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn anonymising_transforms_on_parquet_keep_types() {
+    use std::sync::Arc;
+
+    use arrow_array::types::TimestampMicrosecondType;
+    use arrow_array::{Array, Date32Array, Int64Array, PrimitiveArray, RecordBatch, StringArray};
+
+    let env = anon_env();
+    let d = |s: &str| i32::try_from(epoch_days(s)).unwrap();
+    let ts = PrimitiveArray::<TimestampMicrosecondType>::from(vec![
+        1_704_844_800_000_000i64, // 2024-01-10T00:00:00Z
+        1_706_774_400_000_000,
+        1_709_596_800_000_000, // 2024-03-05T00:00:00Z
+    ])
+    .with_timezone("UTC");
+    let batch = RecordBatch::try_from_iter([
+        (
+            "patient",
+            Arc::new(Int64Array::from(vec![1, 2, 1])) as Arc<dyn Array>,
+        ),
+        (
+            "birth",
+            Arc::new(Date32Array::from(vec![
+                d("1984-05-09"),
+                d("1990-12-31"),
+                d("1984-05-09"),
+            ])) as _,
+        ),
+        (
+            "visit",
+            Arc::new(Date32Array::from(vec![
+                d("2024-01-10"),
+                d("2024-02-01"),
+                d("2024-03-05"),
+            ])) as _,
+        ),
+        ("seen", Arc::new(ts) as _),
+        (
+            "pay",
+            Arc::new(Int64Array::from(vec![50000, 42000, 51000])) as _,
+        ),
+        (
+            "city",
+            Arc::new(StringArray::from(vec!["Lyon", "Paris", "Paris"])) as _,
+        ),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(env.path("in.parquet")).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    env.write(
+        "pol/pq.toml",
+        r#"version = 1
+[columns]
+patient = { transform = "keep" }
+birth   = { transform = "generalise", to = "quarter" }
+visit   = { transform = "date_shift", max_days = 60, subject = "patient" }
+seen    = { transform = "date_shift", max_days = 60, subject = "patient" }
+pay     = { transform = "noise", absolute = 500, subject = "patient" }
+city    = { transform = "fake", dictionary = "cities" }
+"#,
+    );
+    env.oubli(&[
+        "mask",
+        "in.parquet",
+        "-o",
+        "m.parquet",
+        "--policy",
+        "pol/pq.toml",
+        "--key",
+        "k",
+        "-q",
+    ])
+    .code(0);
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(env.path("m.parquet")).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+    let b = &batches[0];
+    let col = |name: &str| b.column(b.schema().index_of(name).unwrap()).clone();
+    // generalise writes strings; date_shift and noise keep the column's type.
+    let birth = col("birth");
+    let birth = birth.as_any().downcast_ref::<StringArray>().unwrap();
+    assert_eq!(birth.value(0), "1984-Q2");
+    assert_eq!(birth.value(1), "1990-Q4");
+    let visit = col("visit");
+    let visit = visit
+        .as_any()
+        .downcast_ref::<Date32Array>()
+        .expect("date32 kept");
+    assert_eq!(
+        visit.value(2) - visit.value(0),
+        d("2024-03-05") - d("2024-01-10")
+    );
+    let seen = col("seen");
+    let seen = seen
+        .as_any()
+        .downcast_ref::<PrimitiveArray<TimestampMicrosecondType>>()
+        .expect("timestamp kept");
+    // The timestamps of subject 1 move by the same whole days as its dates.
+    let shift_days = i64::from(visit.value(0) - d("2024-01-10"));
+    assert_eq!(
+        seen.value(0),
+        1_704_844_800_000_000 + shift_days * 86_400_000_000
+    );
+    assert_eq!(
+        seen.value(2) - seen.value(0),
+        1_709_596_800_000_000 - 1_704_844_800_000_000
+    );
+    let pay = col("pay");
+    let pay = pay
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .expect("int64 kept");
+    assert_eq!(pay.value(2) - 51000, pay.value(0) - 50000);
+    // The same subject value gives the same offset in CSV and Parquet: the
+    // subject is the canonical text (`1`).
+    env.write(
+        "one.csv",
+        "patient,birth,visit,seen,pay,city\n1,1984-05-09,2024-01-10,2024-01-10T00:00:00.000000Z,50000,Lyon\n",
+    );
+    env.oubli(&[
+        "mask",
+        "one.csv",
+        "-o",
+        "one.m.csv",
+        "--policy",
+        "pol/pq.toml",
+        "--key",
+        "k",
+        "-q",
+    ])
+    .code(0);
+    let t = Table::parse(&env.read("one.m.csv"), b',');
+    assert_eq!(
+        epoch_days(&t.strings("visit")[0]) - epoch_days("2024-01-10"),
+        shift_days
+    );
+    assert_eq!(t.strings("pay")[0], pay.value(0).to_string());
+    assert_eq!(t.strings("birth")[0], "1984-Q2");
+
+    // A transform that does not fit the column's type is refused before output.
+    env.write(
+        "pol/badtype.toml",
+        "version = 1\nunlisted = \"keep\"\n[columns]\ncity = { transform = \"noise\", absolute = 1 }\nbirth = { transform = \"noise\", absolute = 1 }\n",
+    );
+    let err = stderr_of(&env.fails(&[
+        "mask",
+        "in.parquet",
+        "-o",
+        "bad.parquet",
+        "--policy",
+        "pol/badtype.toml",
+        "--key",
+        "k",
+    ]));
+    assert!(
+        err.contains("badtype.toml:5: column `birth`")
+            && err.contains("`noise` applies to number and string columns"),
+        "{err}"
+    );
 }

@@ -435,3 +435,507 @@ fn scan_samples_the_first_rows_and_quotes_names() {
             .starts_with("# Policy suggested by `oubli scan` from all 1 row of stdin.\n")
     );
 }
+
+// ---------------------------------------------------------------------------
+// `[risk]` in the policy: the check `oubli mask` runs on its own output.
+// ---------------------------------------------------------------------------
+
+/// Twelve visits. Masked by [`VISITS_COLUMNS`] (birth date cut to its year,
+/// postcode to its first two digits), the output's classes over
+/// (birth_date, zip, sex), worked out by hand, are:
+///
+/// | class                   | rows                | size | distinct diagnoses |
+/// |-------------------------|---------------------|------|--------------------|
+/// | (1980-**-**, 75***, F)  | P01, P02, P03, P04  | 4    | 3 (flu, cold, asthma) |
+/// | (1975-**-**, 69***, M)  | P05, P06, P07, P12  | 4    | 2 (flu, cold)      |
+/// | (1990-**-**, 13***, F)  | P08, P09            | 2    | 2 (cold, flu)      |
+/// | (1962-**-**, 33***, M)  | P10                 | 1    | 1 (cold)           |
+/// | (1980-**-**, 75***, M)  | P11                 | 1    | 1 (flu)            |
+///
+/// On the input every record is unique on these columns: the check must
+/// measure the output.
+const VISITS: &str = "\
+patient,birth_date,zip,sex,diagnosis
+P01,1980-03-14,75011,F,flu
+P02,1980-07-02,75019,F,cold
+P03,1980-11-30,75002,F,flu
+P04,1980-01-09,75015,F,asthma
+P05,1975-05-05,69001,M,flu
+P06,1975-08-21,69003,M,flu
+P07,1975-12-12,69007,M,flu
+P08,1990-02-28,13001,F,cold
+P09,1990-06-17,13008,F,flu
+P10,1962-04-04,33000,M,cold
+P11,1980-09-09,75020,M,flu
+P12,1975-10-10,69002,M,cold
+";
+
+const VISITS_COLUMNS: &str = r#"version = 1
+[columns]
+patient    = { transform = "hash", domain = "patient" }
+birth_date = { transform = "mask", keep_first = 4, skip = "-" }
+zip        = { transform = "mask", keep_first = 2 }
+sex        = { transform = "keep" }
+diagnosis  = { transform = "keep" }
+"#;
+
+/// `VISITS_COLUMNS` with a `[risk]` section made of `risk` lines.
+fn visits_policy(risk: &str) -> String {
+    format!("{VISITS_COLUMNS}[risk]\n{risk}")
+}
+
+/// A directory with `visits.csv`, a key `k`, `plain.toml` (no `[risk]`) and
+/// `plain.csv`, the output of masking without a check.
+fn visits_env() -> Env {
+    let env = env_with("visits.csv", VISITS);
+    env.new_key("k");
+    env.write("plain.toml", VISITS_COLUMNS);
+    env.oubli(&[
+        "mask",
+        "visits.csv",
+        "-o",
+        "plain.csv",
+        "--policy",
+        "plain.toml",
+        "--key",
+        "k",
+        "-q",
+    ])
+    .code(0);
+    env
+}
+
+/// The lines of `plain.csv` (the header, then data rows) for these patients.
+fn plain_rows(env: &Env, patients: &[usize]) -> String {
+    let plain = env.read_string("plain.csv");
+    let lines: Vec<&str> = plain.lines().collect();
+    let mut out = format!("{}\n", lines[0]);
+    for p in patients {
+        out.push_str(lines[*p]);
+        out.push('\n');
+    }
+    out
+}
+
+fn stderr_string(assert: &snapbox::cmd::OutputAssert) -> String {
+    String::from_utf8(assert.get_output().stderr.clone()).expect("UTF-8")
+}
+
+fn mask_args<'a>(input: &'a str, output: &'a str, policy: &'a str) -> Vec<&'a str> {
+    vec![
+        "mask", input, "-o", output, "--policy", policy, "--key", "k",
+    ]
+}
+
+#[test]
+fn risk_check_that_passes_publishes_the_output_unchanged() {
+    let env = visits_env();
+    // Cut to "19**-**-**", all twelve birth dates are one class: k = 12
+    // exactly meets k = 12 (while on the input every date is unique).
+    env.write(
+        "p.toml",
+        visits_policy("quasi_identifiers = [\"birth_date\"]\nk = 12\n")
+            .replace("keep_first = 4, skip", "keep_first = 2, skip"),
+    );
+    let assert = env
+        .oubli(&mask_args("visits.csv", "out.csv", "p.toml"))
+        .code(0);
+    let stderr = stderr_string(&assert);
+    assert!(
+        stderr.contains("risk: k = 12 over birth_date in 12 records (policy: k = 12): passed\n"),
+        "{stderr}"
+    );
+    let out = Table::parse(&env.read("out.csv"), b',');
+    assert_eq!(out.rows.len(), 12);
+    assert!(out.strings("birth_date").iter().all(|d| d == "19**-**-**"));
+    env.assert_no_temp_files();
+
+    // k = 13 cannot be met by 12 records.
+    env.write(
+        "p13.toml",
+        env.read_string("p.toml").replace("k = 12", "k = 13"),
+    );
+    env.oubli(&mask_args("visits.csv", "out13.csv", "p13.toml"))
+        .code(1);
+    assert!(!env.exists("out13.csv"));
+}
+
+#[test]
+fn risk_check_that_fails_leaves_no_output_exits_1_and_shows_the_report() {
+    let env = visits_env();
+    env.write(
+        "p.toml",
+        visits_policy(
+            "quasi_identifiers = [\"birth_date\", \"zip\", \"sex\"]\nk = 3\non_violation = \"fail\"\n",
+        ),
+    );
+    let before = env.state();
+    let assert = env
+        .oubli(&mask_args("visits.csv", "out.csv", "p.toml"))
+        .code(1)
+        .stdout_eq("");
+    env.assert_state(&before);
+    // 12 records, 5 classes, k = 1; below 3: the classes of sizes 2, 1 and 1.
+    assert.stderr_eq(str![[r#"
+records                     12
+equivalence classes          5  over birth_date, zip, sex
+k (smallest class)           1
+records in classes < 3       4  33.3% of records, in 3 classes
+highest risk            1.0000  1 / k
+average risk            0.4167  classes / records
+k-anonymity with k = 3  failed
+
+class size   classes   records
+1                  2         2
+2                  1         2
+3-4                2         8
+error: the masked output fails the policy's [risk] check (k = 3): the smallest equivalence class over birth_date, zip, sex has 1 record; 4 records are in 3 classes that fail; nothing was written
+hint: generalise the quasi-identifiers further (for example `mask` a postcode down to its first digits), or set `on_violation = "suppress"` under [risk] to leave those records out
+
+"#]]);
+
+    // With --json: the `oubli risk --json` object on stdout, nothing written.
+    let assert = env
+        .oubli(&[
+            "mask",
+            "visits.csv",
+            "-o",
+            "out.csv",
+            "--policy",
+            "p.toml",
+            "--key",
+            "k",
+            "--json",
+        ])
+        .code(1);
+    let json = stdout_json(&assert);
+    assert_eq!(json["format"], "oubli.risk/1");
+    assert_eq!(
+        json["quasi"],
+        serde_json::json!(["birth_date", "zip", "sex"])
+    );
+    assert_eq!(
+        (&json["records"], &json["classes"], &json["k"]),
+        (
+            &serde_json::json!(12),
+            &serde_json::json!(5),
+            &serde_json::json!(1)
+        )
+    );
+    assert_eq!(json["records_below_k"], 4);
+    assert_eq!(json["classes_below_k"], 3);
+    assert_eq!(json["check"], "failed");
+    assert_eq!(json["outcome"], "failed");
+    assert!(!env.exists("out.csv"));
+
+    // To stdout: nothing reaches it.
+    env.oubli(&mask_args("visits.csv", "-", "p.toml"))
+        .code(1)
+        .stdout_eq("");
+    env.assert_state(&before);
+}
+
+#[test]
+fn risk_suppress_removes_exactly_the_small_classes_and_rechecks() {
+    let env = visits_env();
+    env.write(
+        "p.toml",
+        visits_policy(
+            "quasi_identifiers = [\"birth_date\", \"zip\", \"sex\"]\nsensitive = \"diagnosis\"\nk = 3\non_violation = \"suppress\"\n",
+        ),
+    );
+    let assert = env
+        .oubli(&mask_args("visits.csv", "out.csv", "p.toml"))
+        .code(0);
+    let stderr = stderr_string(&assert);
+    // P08, P09 (size 2), P10 and P11 (size 1): 4 records in 3 classes.
+    assert!(
+        stderr.starts_with(
+            "risk: suppressed 4 records in 3 classes that failed k = 3; re-checked: k = 4, l = 2 over birth_date, zip, sex in 8 records (policy: k = 3): passed\n"
+        ),
+        "{stderr}"
+    );
+    // The output is the plain masked output without those four rows, byte
+    // for byte.
+    assert_eq!(
+        env.read_string("out.csv"),
+        plain_rows(&env, &[1, 2, 3, 4, 5, 6, 7, 12])
+    );
+    env.assert_no_temp_files();
+
+    // `oubli risk` on the output agrees.
+    let json = stdout_json(
+        &env.oubli(&[
+            "risk",
+            "out.csv",
+            "--quasi",
+            "birth_date,zip,sex",
+            "--sensitive",
+            "diagnosis",
+            "--k",
+            "3",
+            "--json",
+        ])
+        .code(0),
+    );
+    assert_eq!(
+        (
+            &json["records"],
+            &json["classes"],
+            &json["k"],
+            &json["l"],
+            &json["records_below_k"]
+        ),
+        (
+            &serde_json::json!(8),
+            &serde_json::json!(2),
+            &serde_json::json!(4),
+            &serde_json::json!(2),
+            &serde_json::json!(0)
+        )
+    );
+
+    // With l = 3 as well, (1975, 69, M) has only flu and cold: P01–P04 alone
+    // remain; 8 records in 4 classes are suppressed. To stdout, with --json
+    // (the summary then goes to stderr).
+    env.write(
+        "l.toml",
+        visits_policy(
+            "quasi_identifiers = [\"birth_date\", \"zip\", \"sex\"]\nsensitive = \"diagnosis\"\nk = 2\nl = 3\non_violation = \"suppress\"\n",
+        ),
+    );
+    let assert = env
+        .oubli(&[
+            "mask",
+            "visits.csv",
+            "-o",
+            "-",
+            "--policy",
+            "l.toml",
+            "--key",
+            "k",
+            "--json",
+        ])
+        .code(0);
+    assert_eq!(stdout_string(&assert), plain_rows(&env, &[1, 2, 3, 4]));
+    let summary: serde_json::Value =
+        serde_json::from_str(stderr_string(&assert).trim_end()).expect("one JSON line");
+    assert_eq!(summary["format"], "oubli.summary/1");
+    let risk = &summary["risk"];
+    assert_eq!(risk["outcome"], "suppressed");
+    assert_eq!(risk["records_suppressed"], 8);
+    assert_eq!(risk["classes_suppressed"], 4);
+    assert_eq!(risk["records"], 4);
+    assert_eq!(risk["classes"], 1);
+    assert_eq!(risk["k"], 4);
+    assert_eq!(risk["l"], 3);
+    assert_eq!(risk["l_threshold"], 3);
+}
+
+/// The same checks on Parquet: the values are read back through their
+/// canonical text, and the filtered copy keeps the file's metadata.
+#[test]
+fn risk_check_on_parquet_output() {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, RecordBatch, StringArray};
+
+    let env = visits_env();
+    let table = Table::parse(VISITS.as_bytes(), b',');
+    let columns: Vec<(&str, Arc<dyn Array>)> = table
+        .header
+        .iter()
+        .map(|name| {
+            let values = StringArray::from(table.strings(name));
+            (name.as_str(), Arc::new(values) as Arc<dyn Array>)
+        })
+        .collect();
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let file = std::fs::File::create(env.path("visits.parquet")).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+
+    env.write(
+        "fail.toml",
+        visits_policy("quasi_identifiers = [\"birth_date\", \"zip\", \"sex\"]\nk = 3\n"),
+    );
+    env.oubli(&mask_args("visits.parquet", "fail.parquet", "fail.toml"))
+        .code(1);
+    assert!(!env.exists("fail.parquet"));
+    env.assert_no_temp_files();
+
+    env.write(
+        "p.toml",
+        visits_policy(
+            "quasi_identifiers = [\"birth_date\", \"zip\", \"sex\"]\nk = 3\non_violation = \"suppress\"\n",
+        ),
+    );
+    let assert = env
+        .oubli(&mask_args("visits.parquet", "out.parquet", "p.toml"))
+        .code(0);
+    assert!(
+        stderr_string(&assert).starts_with("risk: suppressed 4 records in 3 classes"),
+        "{}",
+        stderr_string(&assert)
+    );
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(env.path("out.parquet")).unwrap(),
+    )
+    .unwrap();
+    let metadata = reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .cloned();
+    assert!(
+        metadata
+            .unwrap_or_default()
+            .iter()
+            .any(|kv| kv.key == "oubli.provenance"),
+        "the filtered copy keeps the provenance"
+    );
+    let mut patients = Vec::new();
+    for batch in reader.build().unwrap() {
+        let batch = batch.unwrap();
+        let column = batch.column_by_name("patient").unwrap();
+        let strings = column.as_any().downcast_ref::<StringArray>().unwrap();
+        patients.extend(strings.iter().map(|s| s.unwrap().to_owned()));
+    }
+    // The same pseudonyms as the CSV job's, for the same eight patients.
+    let plain = Table::parse(
+        plain_rows(&env, &[1, 2, 3, 4, 5, 6, 7, 12]).as_bytes(),
+        b',',
+    );
+    assert_eq!(patients, plain.strings("patient"));
+    env.assert_no_temp_files();
+}
+
+#[test]
+fn risk_report_is_in_the_ledger_entry_and_verifies() {
+    use sha2::{Digest as _, Sha256};
+
+    let env = visits_env();
+    env.new_signing_key("sk");
+    let init = env
+        .oubli(&["log", "init", "L", "--signing-key", "sk"])
+        .code(0);
+    env.write("pub", &init.get_output().stdout);
+    let ledger = ["--ledger", "L", "--signing-key", "sk", "-q"];
+    env.write(
+        "fail.toml",
+        visits_policy("quasi_identifiers = [\"birth_date\", \"zip\", \"sex\"]\nk = 3\n"),
+    );
+    env.write(
+        "suppress.toml",
+        visits_policy(
+            "quasi_identifiers = [\"birth_date\", \"zip\", \"sex\"]\nsensitive = \"diagnosis\"\nk = 3\non_violation = \"suppress\"\n",
+        ),
+    );
+    let mut args = mask_args("visits.csv", "fail.csv", "fail.toml");
+    args.extend(ledger);
+    env.oubli(&args).code(1);
+    let mut args = mask_args("visits.csv", "out.csv", "suppress.toml");
+    args.extend(ledger);
+    env.oubli(&args).code(0);
+
+    let entries: Vec<serde_json::Value> = env
+        .read_string("L/entries.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 2);
+    let failed = &entries[0];
+    assert_eq!(failed["result"], "failed");
+    assert_eq!(failed["rows"], 12);
+    assert!(failed.get("output").is_none());
+    assert_eq!(
+        failed["risk"],
+        serde_json::json!({
+            "quasi_identifiers": ["birth_date", "zip", "sex"],
+            "k_required": 3,
+            "on_violation": "fail",
+            "outcome": "failed",
+            "records": 12,
+            "classes": 5,
+            "k_achieved": 1,
+            "records_violating": 4,
+            "classes_violating": 3,
+            "max_risk": 1.0,
+            "avg_risk": 5.0 / 12.0,
+            "records_suppressed": 0,
+            "classes_suppressed": 0,
+        })
+    );
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("the masked output fails the policy's [risk] check (k = 3)"),
+        "{}",
+        failed["error"]
+    );
+
+    let ok = &entries[1];
+    assert_eq!(ok["result"], "ok");
+    assert_eq!(ok["rows"], 12);
+    assert_eq!(
+        ok["risk"],
+        serde_json::json!({
+            "quasi_identifiers": ["birth_date", "zip", "sex"],
+            "sensitive": "diagnosis",
+            "k_required": 3,
+            "on_violation": "suppress",
+            "outcome": "suppressed",
+            "records": 8,
+            "classes": 2,
+            "k_achieved": 4,
+            "l_achieved": 2,
+            "records_violating": 0,
+            "classes_violating": 0,
+            "max_risk": 0.25,
+            "avg_risk": 0.25,
+            "records_suppressed": 4,
+            "classes_suppressed": 3,
+        })
+    );
+    // The recorded output is the published (suppressed) file.
+    let published = env.read("out.csv");
+    assert_eq!(ok["output"]["bytes"], published.len());
+    assert_eq!(
+        ok["output"]["sha256"],
+        format!("{:x}", Sha256::digest(&published))
+    );
+    // No value of the data in the ledger.
+    let text = env.read_string("L/entries.jsonl");
+    for value in ["P01", "1980-03-14", "75011", "asthma"] {
+        assert!(!text.contains(value), "{value} in the ledger");
+    }
+    env.oubli(&["log", "verify", "L", "--public-key", "pub"])
+        .code(0);
+}
+
+#[test]
+fn risk_policy_errors_exit_2_before_any_output() {
+    let env = visits_env();
+    // An unlisted column kept by `unlisted = "keep"` must still be in the input.
+    env.write(
+        "p.toml",
+        "version = 1\nunlisted = \"keep\"\n[columns]\npatient = { transform = \"hash\" }\n[risk]\nquasi_identifiers = [\"sex\", \"age\"]\nk = 2\n",
+    );
+    env.fails(&mask_args("visits.csv", "out.csv", "p.toml"))
+        .stderr_eq(str![[r#"
+error: p.toml:6: column `age`: key `quasi_identifiers`: the input has no such column (its columns are: `patient`, `birth_date`, `zip`, `sex`, `diagnosis`)
+
+"#]]);
+    // `unmask` ignores [risk]: masked data restores as usual.
+    env.write(
+        "p.toml",
+        visits_policy("quasi_identifiers = [\"sex\"]\nk = 6\n"),
+    );
+    env.oubli(&mask_args("visits.csv", "out.csv", "p.toml"))
+        .code(0);
+    let mut args = mask_args("out.csv", "back.csv", "p.toml");
+    args[0] = "unmask";
+    env.oubli(&args).code(0);
+}

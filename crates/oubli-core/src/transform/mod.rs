@@ -4,16 +4,30 @@
 //! parameters, then applied to many values with no per-value allocation beyond
 //! the output buffer the caller passes in.
 
+mod calendar;
+mod date_shift;
+mod fake;
 mod ff1;
 mod gcm;
+mod generalise;
 mod hash;
 mod mask;
+mod noise;
 mod siv;
 
+pub use calendar::Decimal;
+pub use date_shift::{DateShifter, MAX_SHIFT_DAYS};
+pub use fake::{Dictionary, DictionaryError, FakeRegistry, Faker};
 pub use ff1::{Alphabet, FormatPreservingCipher, FpeError};
 pub use gcm::RandomisedCipher;
+pub use generalise::{
+    AnonymiseError, Generalisation, Generaliser, Hierarchy, HierarchyError, Period,
+};
 pub use hash::{HashEncoding, Pseudonymiser};
+// The zeroizing HMAC-SHA256, shared with the subject tagger (`crate::tag`).
+pub(crate) use hash::HmacSha256;
 pub use mask::Masker;
+pub use noise::{NoiseDistribution, NoiseScale, Noiser};
 pub use siv::DeterministicCipher;
 
 use base64::Engine as _;

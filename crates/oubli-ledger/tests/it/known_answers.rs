@@ -192,6 +192,8 @@ fn example() -> Example {
         key_id: "5f0c1e2d3a4b6978".into(),
         rows: 10_000,
         columns,
+        risk: None,
+        vault: None,
         error: None,
     };
     ledger.append(&mask, &key).unwrap();
@@ -205,6 +207,8 @@ fn example() -> Example {
         key_id: "5f0c1e2d3a4b6978".into(),
         rows: 0,
         columns: Vec::new(),
+        risk: None,
+        vault: None,
         error: Some(
             "customers-2.csv: column `phone` is not named by the policy (unlisted = \"error\")"
                 .into(),

@@ -1,12 +1,15 @@
 //! Integration tests of the Parquet engine: files built here, masked, read back.
 
+mod anon;
 mod corrupt;
 mod fixture;
+mod fuzz_regressions;
 mod options;
 mod parity;
 mod policy;
 mod roundtrip;
 mod types;
+mod writer;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -292,7 +292,7 @@ fn error_fields_are_structured() {
     assert!(matches!(*e.kind, PolicyErrorKind::UnknownKey { .. }));
 
     let e = policy_err("version = 1\n[columns]\nx = { transform = \"fake\" }\n");
-    assert_eq!(*e.kind, PolicyErrorKind::NotYetSupported("fake".into()));
+    assert_eq!(*e.kind, PolicyErrorKind::MissingKey("dictionary"));
 
     let e = policy_err("[columns]\n");
     assert_eq!(*e.kind, PolicyErrorKind::MissingKey("version"));

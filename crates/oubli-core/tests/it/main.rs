@@ -1,0 +1,3 @@
+//! Integration tests of `oubli-core` through its public API.
+
+mod secrets;
