@@ -56,10 +56,10 @@ pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-/// Prints the error chain to stderr.
-pub(crate) fn render(error: &anyhow::Error) {
-    let hint = error.downcast_ref::<HintMarker>().map(|h| h.0.as_str());
-    let mut lines = Vec::new();
+/// The messages of the error chain, outermost first, without the hint layers
+/// (which display as nothing) and without repeats.
+fn messages(error: &anyhow::Error) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
     for cause in error.chain() {
         let text = cause.to_string();
         if text.is_empty() {
@@ -74,6 +74,18 @@ pub(crate) fn render(error: &anyhow::Error) {
             lines.push(text);
         }
     }
+    lines
+}
+
+/// The error chain on one line (`outer: inner: …`), for the ledger's `error` field.
+pub(crate) fn one_line(error: &anyhow::Error) -> String {
+    messages(error).join(": ")
+}
+
+/// Prints the error chain to stderr.
+pub(crate) fn render(error: &anyhow::Error) {
+    let hint = error.downcast_ref::<HintMarker>().map(|h| h.0.as_str());
+    let lines = messages(error);
     let mut err = std::io::stderr().lock();
     for (i, line) in lines.iter().enumerate() {
         let label = if i == 0 { "error" } else { "caused by" };
@@ -81,5 +93,20 @@ pub(crate) fn render(error: &anyhow::Error) {
     }
     if let Some(h) = hint {
         let _ = writeln!(err, "hint: {h}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context as _;
+
+    #[test]
+    fn one_line_skips_hint_layers() {
+        let error = Err::<(), _>(std::io::Error::other("disk on fire"))
+            .context("cannot open the input")
+            .hint("check the path")
+            .unwrap_err();
+        assert_eq!(one_line(&error), "cannot open the input: disk on fire");
     }
 }

@@ -185,7 +185,7 @@ pub(crate) fn run(args: &ForgetArgs, quiet: bool) -> anyhow::Result<Exit> {
                 })
                 .collect(),
             caveats: caveats.clone(),
-            error: replaced.as_ref().err().map(|e| format!("{e:#}")),
+            error: replaced.as_ref().err().map(crate::error::one_line),
         };
         match (ledger.append(&entry, signing_key), &replaced) {
             (Ok(appended), _) => entry_index = Some(appended.index),

@@ -210,7 +210,7 @@ pub(crate) fn run(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::
             vault: super::vault::evidence(&policy, direction),
             error: match (&result, risk_failed) {
                 (Err(_), Some(failed)) => Some(failed.to_string()),
-                (result, _) => result.as_ref().err().map(|e| format!("{e:#}")),
+                (result, _) => result.as_ref().err().map(crate::error::one_line),
             },
         };
         let appended = ledger.append(&entry, signing_key);
