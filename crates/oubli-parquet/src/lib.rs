@@ -93,26 +93,43 @@
 //! [`ParquetOptions::row_group_size`], every column is decoded and re-encoded by
 //! the `ArrowWriter` instead.
 //!
+//! When masking, the output columns of `hash`, `encrypt`, `encrypt_random` and
+//! `fpe` (random-looking, nearly all distinct) are written without dictionary
+//! encoding, and uncompressed where their codec would be Snappy or LZ4, which
+//! find no repeats in such text (Gzip, Brotli and Zstd are kept, and so is a
+//! codec chosen with [`ParquetOptions::compression`]). Other columns get the
+//! writer's defaults.
+//!
 //! # Threading
 //!
 //! [`mask`] reads the footer and binds the policy on the calling thread, then,
 //! inside [`std::thread::scope`]: one **reader** thread decodes the columns that
 //! change, row group by row group, into record batches of at most
 //! [`ParquetOptions::batch_size`] rows; `threads` **workers**, each with its own
-//! [`oubli_policy::Worker`], transform batches; the **calling thread** encodes
-//! them and writes row groups strictly in input order. The output is the same for
-//! any number of threads (except `encrypt_random`, whose nonces are random). A
-//! panic inside the `parquet` or `arrow` crates (which some corrupt files cause)
-//! is caught and returned as [`ParquetError::Panic`] naming the file and row
-//! group.
+//! [`oubli_policy::Worker`], transform batches and, when splicing, also encode
+//! them: each changed field has its own column writers, which take the batches
+//! in file order, one worker at a time, so different fields of consecutive
+//! batches are encoded in parallel; the **calling thread** writes each row
+//! group (copied chunks and encoded ones) strictly in input order. With
+//! [`ParquetOptions::compression`] or [`ParquetOptions::row_group_size`] the
+//! calling thread encodes with the `ArrowWriter`, batch by batch. The output is
+//! the same for any number of threads (except `encrypt_random`, whose nonces
+//! are random). A panic inside the `parquet` or `arrow` crates (which some
+//! corrupt files cause) is caught and returned as [`ParquetError::Panic`]
+//! naming the file and row group.
 //!
 //! # Memory
 //!
 //! At most `2 × threads + 3` batches exist at once (the reader takes a credit
-//! from the writer for each batch), plus the encoded pages of the row group being
-//! written (only its changed columns when splicing), which the writer holds until
-//! the row group ends. Memory is therefore bounded by the batch and row-group
-//! sizes, never by the file size.
+//! from the writer for each batch). The encoded pages of a row group's changed
+//! columns must be held until the row group ends; beyond
+//! [`ParquetOptions::spill_threshold`] bytes (32 MiB) in all, they go to
+//! unlinked temporary files in [`ParquetOptions::spill_dir`] and are read back
+//! when the row group is written. Memory is therefore bounded by the batch size
+//! and the threshold, never by the row-group or file size; the temporary files
+//! hold encoded output columns of the row groups being written: masked values
+//! when masking, but the restored values when unmasking (point
+//! `spill_dir` at storage fit for them).
 //!
 //! # Output file
 //!

@@ -37,5 +37,5 @@ pub use error::{PolicyError, PolicyErrorKind, ValueError};
 pub use model::{
     ColumnRule, EmptyValues, FpeFallback, PerSubject, Policy, Rule, Transform, Unlisted,
 };
-pub use risk::{OnViolation, RiskColumn, RiskPolicy};
 pub use plan::{ColumnAction, Direction, Plan, PlannedColumn, Worker};
+pub use risk::{OnViolation, RiskColumn, RiskPolicy};

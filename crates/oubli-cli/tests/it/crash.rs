@@ -113,11 +113,21 @@ enum Ended {
 }
 
 /// Spawns `cmd`, sends `SIGKILL` after `delay`, and reports how it ended. Its
-/// output is checked for key material like every other command's.
-fn kill_after(env: &Env, mut cmd: Command, delay: Duration) -> Ended {
+/// output is checked for key material like every other command's. A run that
+/// finishes first updates `took`, the estimate of a complete run's length
+/// that the delays are drawn over (a machine's load changes while the test
+/// runs).
+fn kill_after(env: &Env, mut cmd: Command, delay: Duration, took: &mut Duration) -> Ended {
     let line = format!("{cmd:?} killed after {delay:?}");
+    let start = Instant::now();
     let mut child = cmd.spawn().expect("spawn oubli");
-    std::thread::sleep(delay);
+    while start.elapsed() < delay {
+        if child.try_wait().expect("poll oubli").is_some() {
+            *took = (*took + start.elapsed()) / 2;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
     // `Child::kill` is SIGKILL on Unix; it fails only if the child was reaped.
     let _ = child.kill();
     let output = child.wait_with_output().expect("wait for oubli");
@@ -254,14 +264,14 @@ fn mask_killed(kills: usize) -> Tally {
     let env = ledger_env();
     env.write("in.csv", big_customers(40));
     env.write("p.toml", CUSTOMERS_DETERMINISTIC_POLICY);
-    let took = complete(&env, &mask_args("ref.csv"));
+    let mut took = complete(&env, &mask_args("ref.csv"));
     let reference = env.read("ref.csv");
     let input = env.read("in.csv");
     let mut rng = Rng::new(1);
     let mut tally = Tally::default();
     for i in 0..kills {
         let delay = rng.delay(took.mul_f64(1.2));
-        let ended = kill_after(&env, oubli(&env, &mask_args("out.csv")), delay);
+        let ended = kill_after(&env, oubli(&env, &mask_args("out.csv")), delay, &mut took);
         let context = format!("mask kill {i} after {delay:?} ({ended:?})");
         match ended {
             Ended::Killed => tally.killed += 1,
@@ -355,14 +365,14 @@ fn erase_killed(kills: usize) -> Tally {
     );
     let new = env.read("new.csv");
     assert!(new.len() < old.len(), "the subjects are in the input");
-    let took = complete(&env, &erase_args());
+    let mut took = complete(&env, &erase_args());
     assert!(env.read("in.csv") == new);
     let mut rng = Rng::new(2);
     let mut tally = Tally::default();
     for i in 0..kills {
         env.write("in.csv", &old);
         let delay = rng.delay(took.mul_f64(1.2));
-        let ended = kill_after(&env, oubli(&env, &erase_args()), delay);
+        let ended = kill_after(&env, oubli(&env, &erase_args()), delay, &mut took);
         let context = format!("erase kill {i} after {delay:?} ({ended:?})");
         match ended {
             Ended::Killed => tally.killed += 1,
@@ -438,14 +448,14 @@ fn shred_killed(kills: usize) -> Tally {
         "sk",
         "-q",
     ];
-    let took = complete(&env, &shred);
+    let mut took = complete(&env, &shred);
     assert!(!env.exists("d/victim.bin"));
     let mut rng = Rng::new(3);
     let mut tally = Tally::default();
     for i in 0..kills {
         env.write("d/victim.bin", &data);
         let delay = rng.delay(took.mul_f64(1.2));
-        let ended = kill_after(&env, oubli(&env, &shred), delay);
+        let ended = kill_after(&env, oubli(&env, &shred), delay, &mut took);
         let context = format!("shred kill {i} after {delay:?} ({ended:?})");
         match ended {
             Ended::Killed => tally.killed += 1,
@@ -530,13 +540,13 @@ fn append_killed(kills: usize) -> Tally {
             "-q",
         ]
     };
-    let took = complete(&env, &args("ref.csv"));
+    let mut took = complete(&env, &args("ref.csv"));
     let mut rng = Rng::new(4);
     let mut tally = Tally::default();
     for i in 0..kills {
         let before = entries(&env).len();
         let delay = rng.delay(took.mul_f64(1.1));
-        let ended = kill_after(&env, oubli(&env, &args("out.csv")), delay);
+        let ended = kill_after(&env, oubli(&env, &args("out.csv")), delay, &mut took);
         let context = format!("append kill {i} after {delay:?} ({ended:?})");
         match ended {
             Ended::Killed => tally.killed += 1,

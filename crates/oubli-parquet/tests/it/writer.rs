@@ -182,3 +182,43 @@ fn a_spill_directory_that_does_not_exist_is_an_error() {
 }
 
 const SPILL_DEFAULT: usize = oubli_parquet::SPILL_THRESHOLD;
+
+#[test]
+fn the_first_error_in_file_order_wins_with_parallel_encoding() {
+    let dir = Dir::new();
+    let input = dir.path("in.parquet");
+    let cards: Vec<String> = (0..2_000)
+        .map(|i| {
+            if i == 500 || i == 1_500 {
+                "12".into()
+            } else {
+                format!("{i:08}")
+            }
+        })
+        .collect();
+    let batch = RecordBatch::try_from_iter([
+        ("n", Arc::new(Int64Array::from_iter_values(0..2_000)) as _),
+        ("card", Arc::new(StringArray::from_iter_values(cards)) as _),
+    ])
+    .unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(300))
+        .build();
+    write(&input, &[batch], Some(props));
+    let text = "version = 1\n[columns]\nn = { transform = \"hash\" }\ncard = { transform = \"fpe\", alphabet = \"digits\" }\n";
+    for threads in [1, 2, 4] {
+        for _ in 0..5 {
+            let options = ParquetOptions {
+                batch_size: 16,
+                spill_threshold: 1_000,
+                ..options(threads)
+            };
+            let output = dir.path("out.parquet");
+            let error = run(&input, &output, &policy(text), Direction::Mask, &options).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "in.parquet: row group 1, row 501: column `card`: cannot transform the value"
+            );
+        }
+    }
+}
