@@ -15,8 +15,10 @@ INPUT   a .csv or .parquet file; OUTPUT gets the same format
 Both engines stream (Polars: `scan_*` + `sink_*`; DuckDB: `COPY (SELECT ...) TO`), use
 THREADS threads, read every column as text (CSV) and write a header. They compute plain
 SHA-256 where oubli computes HMAC-SHA256 (keyed; two SHA-256 compressions more per value
-for short values), so the comparison slightly favours them. Prints the number of rows
-written (Polars: not counted, prints -1) to stdout.
+for short values), so the comparison slightly favours them. Like oubli, which fsyncs its
+output before it renames it into place, the script fsyncs OUTPUT before it exits, so that
+all three pay for durable output. Prints the number of rows written (Polars: not
+counted, prints -1) to stdout.
 """
 
 import os
@@ -114,6 +116,11 @@ def main(argv):
     else:
         sys.stderr.write(f"compare.py: unknown engine {engine!r}\n")
         return 2
+    fd = os.open(dst, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     return 0
 
 
