@@ -117,9 +117,6 @@ impl HmacSha256 {
     }
 
     /// HMAC-SHA256(key, message).
-    // Used by the tests; the other keyed transforms (`date_shift`, `noise`, `fake`)
-    // can share it instead of cloning an `Hmac<Sha256>` per value.
-    #[allow(dead_code)]
     pub(crate) fn mac(&self, message: &[u8]) -> [u8; 32] {
         let mut tag = [0u8; 32];
         for (bytes, word) in tag.chunks_exact_mut(4).zip(self.mac_words(message)) {
