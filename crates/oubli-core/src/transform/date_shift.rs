@@ -1,10 +1,8 @@
 //! `date_shift`: every date of one subject moves by the same keyed number of
 //! days (`docs/CONSTRUCTIONS.md` §4, `date_shift`).
 
+use crate::transform::HmacSha256;
 use std::fmt;
-
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::MasterKey;
 use crate::subkey::{Purpose, derive};
@@ -17,7 +15,7 @@ pub const MAX_SHIFT_DAYS: u32 = 365_000;
 /// Shifts dates and timestamps by a per-subject offset:
 /// `offset = (BE u64 of HMAC-SHA256(subkey(shift, domain), subject)[0..8]) mod (2·max_days + 1) − max_days`.
 pub struct DateShifter {
-    mac: Hmac<Sha256>,
+    mac: HmacSha256,
     max_days: u32,
 }
 
@@ -25,8 +23,7 @@ impl DateShifter {
     /// A shifter for `domain`; `max_days` is capped at [`MAX_SHIFT_DAYS`].
     pub fn new(key: &MasterKey, domain: &str, max_days: u32) -> DateShifter {
         let subkey = derive::<32>(key, Purpose::Shift, domain);
-        let mac = <Hmac<Sha256> as Mac>::new_from_slice(subkey.as_slice())
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        let mac = HmacSha256::new(subkey.as_slice());
         DateShifter {
             mac,
             max_days: max_days.min(MAX_SHIFT_DAYS),
@@ -36,9 +33,7 @@ impl DateShifter {
     /// The offset in days, in `[-max_days, max_days]`, of the subject whose
     /// canonical bytes are `subject`.
     pub fn offset(&self, subject: &[u8]) -> i64 {
-        let mut mac = self.mac.clone();
-        mac.update(subject);
-        let tag = mac.finalize().into_bytes();
+        let tag: [u8; 32] = self.mac.mac(subject);
         let mut first = [0u8; 8];
         first.copy_from_slice(&tag[..8]);
         let span = 2 * u64::from(self.max_days) + 1;

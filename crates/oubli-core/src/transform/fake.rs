@@ -1,13 +1,12 @@
 //! `fake`: the same input always gets the same entry of a dictionary
 //! (`docs/CONSTRUCTIONS.md` §4, `fake`).
 
+use crate::transform::HmacSha256;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use subtle::ConstantTimeEq as _;
 
 use crate::MasterKey;
@@ -149,7 +148,7 @@ impl FakeRegistry {
 
 /// Picks `entries[BE u64 of HMAC-SHA256(subkey(fake, domain), value)[0..8] mod len]`.
 pub struct Faker {
-    mac: Hmac<Sha256>,
+    mac: HmacSha256,
     dictionary: Arc<Dictionary>,
     unique: Option<Arc<FakeRegistry>>,
 }
@@ -164,8 +163,7 @@ impl Faker {
         unique: Option<Arc<FakeRegistry>>,
     ) -> Faker {
         let subkey = derive::<32>(key, Purpose::Fake, domain);
-        let mac = <Hmac<Sha256> as Mac>::new_from_slice(subkey.as_slice())
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        let mac = HmacSha256::new(subkey.as_slice());
         Faker {
             mac,
             dictionary,
@@ -182,9 +180,7 @@ impl Faker {
 
     /// The index of the entry picked for `canonical`, and the input's MAC.
     fn pick(&self, canonical: &[u8]) -> (usize, [u8; 32]) {
-        let mut mac = self.mac.clone();
-        mac.update(canonical);
-        let tag: [u8; 32] = mac.finalize().into_bytes().into();
+        let tag: [u8; 32] = self.mac.mac(canonical);
         let mut first = [0u8; 8];
         first.copy_from_slice(&tag[..8]);
         let len = self.dictionary.entries.len().max(1) as u64;

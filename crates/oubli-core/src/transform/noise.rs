@@ -1,10 +1,8 @@
 //! `noise`: keyed, reproducible numeric noise (`docs/CONSTRUCTIONS.md` §4, `noise`).
 
+use crate::transform::HmacSha256;
 use std::fmt;
 use std::fmt::Write as _;
-
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::MasterKey;
 use crate::subkey::{Purpose, derive};
@@ -45,7 +43,7 @@ impl NoiseDistribution {
 /// key, the domain and a seed (the row's subject, or the value itself), so the
 /// same seed always gets the same noise.
 pub struct Noiser {
-    mac: Hmac<Sha256>,
+    mac: HmacSha256,
     scale: NoiseScale,
     distribution: NoiseDistribution,
 }
@@ -62,8 +60,7 @@ impl Noiser {
         distribution: NoiseDistribution,
     ) -> Noiser {
         let subkey = derive::<32>(key, Purpose::Noise, domain);
-        let mac = <Hmac<Sha256> as Mac>::new_from_slice(subkey.as_slice())
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        let mac = HmacSha256::new(subkey.as_slice());
         Noiser {
             mac,
             scale,
@@ -74,9 +71,7 @@ impl Noiser {
     /// The uniform number in (0, 1) drawn from `seed`:
     /// `u = (2·(x >> 12) + 1) / 2^53`, `x` = BE u64 of the first 8 MAC bytes.
     pub fn unit(&self, seed: &[u8]) -> f64 {
-        let mut mac = self.mac.clone();
-        mac.update(seed);
-        let tag = mac.finalize().into_bytes();
+        let tag: [u8; 32] = self.mac.mac(seed);
         let mut first = [0u8; 8];
         first.copy_from_slice(&tag[..8]);
         let k = u64::from_be_bytes(first) >> 12;
