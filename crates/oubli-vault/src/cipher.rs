@@ -30,13 +30,12 @@ use std::sync::Arc;
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
-use aes_siv::siv::Aes256Siv;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hkdf::Hkdf;
 use oubli_core::subkey::{Purpose, derive, info};
 use oubli_core::tag::SubjectTag;
-use oubli_core::transform::TokenError;
+use oubli_core::transform::{Aes256SivAead, TokenError};
 use oubli_core::{MasterKey, ShortKeyId};
 use rand::RngCore as _;
 use sha2::Sha256;
@@ -61,36 +60,46 @@ pub enum Mode {
     Randomised,
 }
 
+/// One of the two AEADs with its key and associated data.
 enum Aead {
-    Siv(Box<Aes256Siv>),
-    Gcm(Box<Aes256Gcm>),
+    Siv(Box<Aes256SivAead>),
+    Gcm {
+        cipher: Box<Aes256Gcm>,
+        ad: Box<[u8]>,
+    },
 }
 
 impl Aead {
-    fn new(mode: Mode, key: &[u8]) -> Aead {
+    /// `key` is 64 bytes for SIV, 32 for GCM.
+    fn new(mode: Mode, key: &[u8], ad: &[u8]) -> Aead {
         match mode {
-            Mode::Deterministic => Aead::Siv(Box::new(Aes256Siv::new(key.into()))),
-            Mode::Randomised => Aead::Gcm(Box::new(Aes256Gcm::new(key.into()))),
+            Mode::Deterministic => {
+                let mut k = Zeroizing::new([0u8; 64]);
+                k.copy_from_slice(key);
+                Aead::Siv(Box::new(Aes256SivAead::new(&k, &[ad])))
+            }
+            Mode::Randomised => Aead::Gcm {
+                cipher: Box::new(Aes256Gcm::new(key.into())),
+                ad: ad.into(),
+            },
         }
     }
 
-    /// Appends the sealed form of `plaintext` to `out`.
-    fn seal(&mut self, ad: &[u8], nonce: [u8; NONCE_LEN], plaintext: &[u8], out: &mut Vec<u8>) {
+    /// Appends the sealed form of `plaintext` to `out` (`nonce` is ignored
+    /// by SIV).
+    fn seal(&mut self, nonce: [u8; NONCE_LEN], plaintext: &[u8], out: &mut Vec<u8>) {
         let start = out.len();
         match self {
             Aead::Siv(siv) => {
                 out.resize(start + TAG_LEN, 0);
                 out.extend_from_slice(plaintext);
                 let (head, body) = out.split_at_mut(start + TAG_LEN);
-                let tag = siv
-                    .encrypt_in_place_detached([ad], body)
-                    .unwrap_or_else(|_| unreachable!("one AD header is within SIV's limit"));
-                head[start..].copy_from_slice(&tag);
+                head[start..].copy_from_slice(&siv.seal(body));
             }
-            Aead::Gcm(gcm) => {
+            Aead::Gcm { cipher, ad } => {
                 out.extend_from_slice(&nonce);
                 out.extend_from_slice(plaintext);
-                let tag = gcm
+                let tag = cipher
                     .encrypt_in_place_detached(
                         Nonce::from_slice(&nonce),
                         ad,
@@ -103,7 +112,7 @@ impl Aead {
     }
 
     /// Opens `sealed` in place; returns the plaintext's range in it.
-    fn open(&mut self, ad: &[u8], sealed: &mut [u8]) -> Result<std::ops::Range<usize>, TokenError> {
+    fn open(&mut self, sealed: &mut [u8]) -> Result<std::ops::Range<usize>, TokenError> {
         let short = || TokenError::Malformed {
             reason: "it is too short",
         };
@@ -113,18 +122,20 @@ impl Aead {
                     return Err(short());
                 }
                 let (tag, body) = sealed.split_at_mut(TAG_LEN);
-                siv.decrypt_in_place_detached([ad], body, (&*tag).into())
-                    .map_err(|_| TokenError::DecryptionFailed)?;
+                let mut iv = [0u8; TAG_LEN];
+                iv.copy_from_slice(tag);
+                siv.open(&iv, body)?;
                 Ok(TAG_LEN..sealed.len())
             }
-            Aead::Gcm(gcm) => {
+            Aead::Gcm { cipher, ad } => {
                 if sealed.len() < NONCE_LEN + TAG_LEN {
                     return Err(short());
                 }
                 let len = sealed.len();
                 let (nonce, rest) = sealed.split_at_mut(NONCE_LEN);
                 let (body, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
-                gcm.decrypt_in_place_detached(Nonce::from_slice(nonce), ad, body, (&*tag).into())
+                cipher
+                    .decrypt_in_place_detached(Nonce::from_slice(nonce), ad, body, (&*tag).into())
                     .map_err(|_| TokenError::DecryptionFailed)?;
                 Ok(NONCE_LEN..len - TAG_LEN)
             }
@@ -143,7 +154,7 @@ fn inner_cipher(mode: Mode, key: &DataKey, domain: &str) -> Aead {
     let len = if mode == Mode::Deterministic { 64 } else { 32 };
     // 64 bytes are far below HKDF-SHA256's limit.
     let _ = hk.expand(info(purpose, domain).as_bytes(), &mut okm[..len]);
-    Aead::new(mode, &okm[..len])
+    Aead::new(mode, &okm[..len], domain.as_bytes())
 }
 
 /// The inner cipher of `tag` from `cache`, made (with the key `key` gives)
@@ -175,7 +186,6 @@ pub struct SubjectCipher {
     keyring: Arc<Keyring>,
     outer: Aead,
     domain: String,
-    outer_ad: String,
     prefix: String,
     key_id: String,
     subject_column: String,
@@ -195,20 +205,24 @@ impl SubjectCipher {
         prefix: &str,
         subject_column: &str,
     ) -> SubjectCipher {
+        let outer_ad = format!("per-subject:{domain}");
         let outer = match mode {
-            Mode::Deterministic => {
-                Aead::new(mode, derive::<64>(master, Purpose::Siv, domain).as_slice())
-            }
-            Mode::Randomised => {
-                Aead::new(mode, derive::<32>(master, Purpose::Gcm, domain).as_slice())
-            }
+            Mode::Deterministic => Aead::new(
+                mode,
+                derive::<64>(master, Purpose::Siv, domain).as_slice(),
+                outer_ad.as_bytes(),
+            ),
+            Mode::Randomised => Aead::new(
+                mode,
+                derive::<32>(master, Purpose::Gcm, domain).as_slice(),
+                outer_ad.as_bytes(),
+            ),
         };
         SubjectCipher {
             mode,
             keyring,
             outer,
             domain: domain.to_owned(),
-            outer_ad: format!("per-subject:{domain}"),
             prefix: prefix.to_owned(),
             key_id: master.id().short().to_string(),
             subject_column: subject_column.to_owned(),
@@ -268,19 +282,9 @@ impl SubjectCipher {
             .unwrap_or_else(|| unreachable!("the caller cached it"));
         self.inner.clear();
         self.inner.extend_from_slice(tag.as_bytes());
-        inner.seal(
-            self.domain.as_bytes(),
-            nonces[0],
-            plaintext,
-            &mut self.inner,
-        );
+        inner.seal(nonces[0], plaintext, &mut self.inner);
         self.buf.clear();
-        self.outer.seal(
-            self.outer_ad.as_bytes(),
-            nonces[1],
-            &self.inner,
-            &mut self.buf,
-        );
+        self.outer.seal(nonces[1], &self.inner, &mut self.buf);
         out.push_str(&self.prefix);
         out.push_str(&self.key_id);
         out.push('.');
@@ -321,7 +325,7 @@ impl SubjectCipher {
             .map_err(|_| TokenError::Malformed {
                 reason: "it is not base64url",
             })?;
-        let range = self.outer.open(self.outer_ad.as_bytes(), &mut self.buf)?;
+        let range = self.outer.open(&mut self.buf)?;
         let opened = &self.buf[range];
         if opened.len() < 32 {
             return Err(TokenError::DecryptionFailed.into());
@@ -340,7 +344,7 @@ impl SubjectCipher {
             }
             other => other?,
         };
-        let range = inner.open(self.domain.as_bytes(), &mut self.inner)?;
+        let range = inner.open(&mut self.inner)?;
         out.extend_from_slice(&self.inner[range]);
         Ok(())
     }

@@ -30,9 +30,9 @@ use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use oubli_core::subkey::{Purpose, derive};
 use oubli_core::tag::SubjectTag;
+use oubli_core::transform::HmacSha256;
 use oubli_core::{KeyId, MasterKey};
 use ring::rand::{SecureRandom, SystemRandom};
 use sha2::{Digest as _, Sha256};
@@ -131,7 +131,7 @@ impl ForgetOutcome {
 /// Wraps and unwraps data keys under the master key's `gcm`/`vault` subkey.
 pub(crate) struct Wrapper {
     gcm: Aes256Gcm,
-    mac_key: Zeroizing<[u8; 32]>,
+    mac: HmacSha256,
 }
 
 impl Wrapper {
@@ -139,7 +139,7 @@ impl Wrapper {
         let subkey = derive::<32>(master, Purpose::Gcm, VAULT_DOMAIN);
         Wrapper {
             gcm: Aes256Gcm::new(subkey.as_slice().into()),
-            mac_key: derive::<32>(master, Purpose::Tag, VAULT_DOMAIN),
+            mac: HmacSha256::new(derive::<32>(master, Purpose::Tag, VAULT_DOMAIN).as_slice()),
         }
     }
 
@@ -191,10 +191,7 @@ impl Wrapper {
     }
 
     fn mac(&self, bytes: &[u8]) -> [u8; 32] {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.mac_key.as_slice())
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-        mac.update(bytes);
-        mac.finalize().into_bytes().into()
+        self.mac.mac(bytes)
     }
 }
 

@@ -80,7 +80,7 @@ const BLOCK: usize = 64;
 /// the `key ⊕ ipad` and `key ⊕ opad` blocks. Cloning it is copying 64 bytes; the
 /// states are as secret as the key and are zeroized on drop.
 #[derive(Clone)]
-pub(crate) struct HmacSha256 {
+pub struct HmacSha256 {
     inner: [u32; 8],
     outer: [u32; 8],
 }
@@ -97,7 +97,7 @@ fn compress(state: &mut [u32; 8], block: &[u8; BLOCK]) {
 impl HmacSha256 {
     /// Absorbs `key` (of any length: keys longer than a block are hashed first, as
     /// RFC 2104 says).
-    pub(crate) fn new(key: &[u8]) -> Self {
+    pub fn new(key: &[u8]) -> Self {
         let mut padded = [0u8; BLOCK];
         if key.len() > BLOCK {
             padded[..32].copy_from_slice(&Sha256::digest(key));
@@ -117,7 +117,7 @@ impl HmacSha256 {
     }
 
     /// HMAC-SHA256(key, message).
-    pub(crate) fn mac(&self, message: &[u8]) -> [u8; 32] {
+    pub fn mac(&self, message: &[u8]) -> [u8; 32] {
         let mut tag = [0u8; 32];
         for (bytes, word) in tag.chunks_exact_mut(4).zip(self.mac_words(message)) {
             bytes.copy_from_slice(&word.to_be_bytes());

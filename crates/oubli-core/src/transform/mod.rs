@@ -23,12 +23,11 @@ pub use gcm::RandomisedCipher;
 pub use generalise::{
     AnonymiseError, Generalisation, Generaliser, Hierarchy, HierarchyError, Period,
 };
-pub use hash::{HashEncoding, Pseudonymiser};
+pub use hash::{HashEncoding, HmacSha256, Pseudonymiser};
 // The zeroizing HMAC-SHA256, shared with the subject tagger (`crate::tag`).
-pub(crate) use hash::HmacSha256;
 pub use mask::Masker;
 pub use noise::{NoiseDistribution, NoiseScale, Noiser};
-pub use siv::DeterministicCipher;
+pub use siv::{Aes256SivAead, DeterministicCipher};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

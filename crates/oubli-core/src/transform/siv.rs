@@ -73,6 +73,37 @@ impl fmt::Debug for DeterministicCipher {
     }
 }
 
+/// AES-256-SIV (RFC 5297) under a caller's 64-byte key, with the associated
+/// data fixed when it is made: S2V over the zero block and every AD component,
+/// and both AES key schedules, are computed once. For keys that are not subkeys
+/// of the master key (the vault's per-subject data keys); the CMAC subkeys and
+/// the S2V state are zeroized on drop, the AES key schedules by `aes`.
+pub struct Aes256SivAead(Siv<Aes256>);
+
+impl Aes256SivAead {
+    /// A cipher for `key` (K1 || K2) and the associated-data components `ad`.
+    pub fn new(key: &[u8; 64], ad: &[&[u8]]) -> Self {
+        Aes256SivAead(Siv::new(key, ad))
+    }
+
+    /// Encrypts `data` in place and returns the 16-byte synthetic IV (the tag).
+    pub fn seal(&mut self, data: &mut [u8]) -> [u8; TAG_LEN] {
+        self.0.seal(data)
+    }
+
+    /// Decrypts `data` in place if `tag` authenticates it under this key and
+    /// associated data; on failure `data` is zeroed and nothing is released.
+    pub fn open(&mut self, tag: &[u8; TAG_LEN], data: &mut [u8]) -> Result<(), TokenError> {
+        self.0.open(tag, data)
+    }
+}
+
+impl fmt::Debug for Aes256SivAead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Aes256SivAead").finish_non_exhaustive()
+    }
+}
+
 /// AES-SIV (RFC 5297) with the S2V state for a fixed list of associated-data
 /// components computed once: the CMAC of the zero block and of the domain, which
 /// `aes-siv` recomputes per value, and both AES key schedules, which `aes-siv`
