@@ -9,8 +9,8 @@ pub(crate) const ENV_KEY_FILE: &str = "OUBLI_KEY_FILE";
 /// Environment variable naming the signing key file.
 pub(crate) const ENV_SIGNING_KEY_FILE: &str = "OUBLI_SIGNING_KEY_FILE";
 
-/// oubli: mask columns of CSV files with keyed transforms (ISO/IEC 27002 8.11), and
-/// leave verifiable evidence of deletion (8.10).
+/// oubli: mask columns of CSV and Parquet files with keyed transforms (ISO/IEC 27002
+/// 8.11), delete with verifiable, signed evidence (8.10).
 #[derive(Debug, Parser)]
 #[command(
     name = "oubli",

@@ -1,7 +1,7 @@
 //! `oubli log certificate`: a certificate of sanitization for one deletion
-//! entry, with the fields of NIST SP 800-88r2 §4.6 that apply to files, rows
-//! and keys, and the entry's receipt so that it can be checked against the
-//! ledger with the public key alone.
+//! entry (`shred`, `erase`, `forget`), with the fields of NIST SP 800-88r2 §4.6
+//! that apply to files, rows and keys, and the entry's receipt so that it can
+//! be checked against the ledger with the public key alone.
 
 use std::fmt::Write as _;
 
@@ -18,9 +18,10 @@ pub(crate) fn render(receipt: &Receipt, format: CertificateFormat) -> anyhow::Re
     let fields = match kind {
         "shred" => shred_fields(&entry),
         "erase" => erase_fields(&entry),
+        "forget" => forget_fields(&entry),
         other => {
             return Err(anyhow::anyhow!(
-                "entry {} is a `{other}` entry: certificates of sanitization are for deletion entries (`shred`, `erase`)",
+                "entry {} is a `{other}` entry: certificates of sanitization are for deletion entries (`shred`, `erase`, `forget`)",
                 receipt.index
             ))
             .hint("pick the index of a deletion entry from `oubli log show DIR`");
@@ -29,7 +30,7 @@ pub(crate) fn render(receipt: &Receipt, format: CertificateFormat) -> anyhow::Re
     let text = |k: &str| entry[k].as_str().unwrap_or("").to_owned();
     let certificate = json!({
         "format": "oubli.certificate/1",
-        "standard": "NIST SP 800-88r2 section 4.6 (certificate of sanitization), fields applicable to files and dataset rows",
+        "standard": "NIST SP 800-88r2 section 4.6 (certificate of sanitization), fields applicable to files, dataset rows and per-subject keys",
         "ledger_entry": receipt.index,
         "person_performing_sanitization": {
             "operator": text("operator"),
@@ -221,6 +222,66 @@ fn erase_fields(e: &Value) -> Fields {
     }
 }
 
+/// `forget`: a cryptographic erase (§3.2) of per-subject data keys. The target
+/// is the data encrypted under them, wherever it was copied; what is verified
+/// is the overwrite of the vault's old version, which held the wrapped keys.
+fn forget_fields(e: &Value) -> Fields {
+    let old = &e["old_version"];
+    let subjects = e["subjects"].as_array().map_or(&[][..], Vec::as_slice);
+    let with = |outcome: &str| subjects.iter().filter(|s| s["outcome"] == outcome).count();
+    let mut technique = format!(
+        "{} data key(s) destroyed ({} subject(s) already forgotten, {} without a key); tombstones left so that no key is made again silently; {} key(s) remain in the vault",
+        e["count"],
+        with("already-forgotten"),
+        with("no-key"),
+        e["keys_remaining"],
+    );
+    technique.push_str(
+        "; the new vault swapped in atomically (renameat2 RENAME_EXCHANGE) and the old version shredded",
+    );
+    if !old.is_null() {
+        let _ = write!(
+            technique,
+            " ({} pass(es), read-back {}: {})",
+            old["pattern"].as_array().map_or(0, Vec::len),
+            old["verification"]["result"].as_str().unwrap_or("?"),
+            old["result"].as_str().unwrap_or("?")
+        );
+    }
+    let target = json!({
+        "data": "every value encrypted under these subjects' data keys (per_subject columns), in every copy",
+        "vault": e["vault"],
+        "key_id": e["key_id"],
+        "vault_sha256_before": e["vault_before"]["sha256"],
+        "vault_sha256_after": e["vault_after"]["sha256"],
+        "subjects": e["subjects"],
+        "media": if old.is_null() { "not probed".to_owned() } else { storage_text(&old["storage"]) },
+    });
+    let mut reasons = strings(&old["reasons"]);
+    reasons.dedup();
+    let mut caveats = strings(&e["caveats"]);
+    caveats.extend(strings(&old["caveats"]));
+    if let Some(err) = e["error"].as_str() {
+        caveats.insert(0, format!("error: {err}"));
+    }
+    Fields {
+        target,
+        method_type: "cryptographic erase (NIST SP 800-88r2 §3.2) of the data encrypted under per-subject keys; not a Clear, Purge or Destroy of any medium".to_owned(),
+        method: "forget (per-subject data keys destroyed in the vault)".to_owned(),
+        technique,
+        verification_method: old["verification"]["method"]
+            .as_str()
+            .map_or_else(|| "none".to_owned(), |m| format!("old vault version: {m}")),
+        verification_result: old["verification"]["result"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        reasons,
+        caveats,
+        recommendation: old["recommendation"].as_str().map(str::to_owned),
+    }
+}
+
 fn as_text(c: &Value) -> String {
     let mut out = String::new();
     let s = |v: &Value| match v {
@@ -246,7 +307,19 @@ fn as_text(c: &Value) -> String {
                 let n = v.as_array().map_or(0, Vec::len);
                 let _ = writeln!(out, "  {:<21} {n} (keyed tags)", "subjects:");
                 for t in v.as_array().into_iter().flatten() {
-                    let _ = writeln!(out, "    {}  rows removed: {}", s(&t["tag"]), t["removed"]);
+                    match t.get("outcome") {
+                        Some(outcome) => {
+                            let _ = writeln!(out, "    {}  {}", s(&t["tag"]), s(outcome));
+                        }
+                        None => {
+                            let _ = writeln!(
+                                out,
+                                "    {}  rows removed: {}",
+                                s(&t["tag"]),
+                                t["removed"]
+                            );
+                        }
+                    }
                 }
             } else if k == "subjects_not_found" {
                 let _ = writeln!(

@@ -219,6 +219,63 @@ fn mask_unmask_forget_and_every_copy_is_shredded() {
     }
     verifies(&env);
 
+    // Its certificate of sanitization: a cryptographic erase, the subjects by
+    // tag, no identifier, and a receipt that verifies with the public key.
+    let seq = (all.len() - 1).to_string();
+    let out = env
+        .oubli(&["log", "certificate", "L", "--entry", &seq])
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("Method type:          cryptographic erase (NIST SP 800-88r2 §3.2)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Technique:            2 data key(s) destroyed"),
+        "{text}"
+    );
+    for tag in &expected {
+        assert!(text.contains(&format!("    {tag}  destroyed")), "{text}");
+    }
+    for id in gone {
+        assert!(!text.contains(id), "identifier {id} in the certificate");
+    }
+    let receipt = text
+        .split_once("`oubli log verify-receipt FILE --public-key PUB`.\n\n")
+        .unwrap()
+        .1;
+    env.write("forget.proof", receipt);
+    env.oubli(&[
+        "log",
+        "verify-receipt",
+        "forget.proof",
+        "--public-key",
+        "L.pub",
+    ])
+    .code(0);
+    let out = env
+        .oubli(&[
+            "log",
+            "certificate",
+            "L",
+            "--entry",
+            &seq,
+            "--format",
+            "json",
+        ])
+        .code(0);
+    let json: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        json["target"]["vault_sha256_before"],
+        sha256_hex(&vault_before)
+    );
+    assert_eq!(json["sanitization"]["result"], entry["result"]);
+    assert!(
+        json["sanitization"]["caveats"]
+            .to_string()
+            .contains("escrow")
+    );
+
     // The old vault is gone: no leftover file, and its bytes are nowhere.
     let names: Vec<String> = fs::read_dir(env.path("."))
         .unwrap()
