@@ -480,7 +480,7 @@ pub(crate) struct EraseArgs {
 /// Arguments of `risk`.
 #[derive(Debug, Args)]
 pub(crate) struct RiskArgs {
-    /// The CSV or TSV file, or `-` for stdin.
+    /// The CSV, TSV or Parquet file, or `-` for stdin (CSV or TSV only).
     #[arg(value_name = "INPUT")]
     pub(crate) input: String,
 

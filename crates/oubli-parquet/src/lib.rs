@@ -299,6 +299,22 @@ pub fn row_count(input: &File, name: &str) -> Result<u64, ParquetError> {
     Ok(u64::try_from(metadata.metadata().file_metadata().num_rows()).unwrap_or(0))
 }
 
+/// The names of the top-level columns of a Parquet file, in schema order,
+/// from its footer.
+///
+/// # Errors
+///
+/// [`ParquetError::NotParquet`] if the footer cannot be read.
+pub fn top_level_columns(input: &File, name: &str) -> Result<Vec<String>, ParquetError> {
+    let metadata = load_metadata(input, name)?;
+    Ok(metadata
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect())
+}
+
 fn load_metadata(input: &File, name: &str) -> Result<ArrowReaderMetadata, ParquetError> {
     let loaded = catch_unwind(AssertUnwindSafe(|| {
         ArrowReaderMetadata::load(input, ArrowReaderOptions::new())

@@ -1,4 +1,5 @@
-//! `oubli risk`, and the CSV/TSV input it shares with `oubli scan`.
+//! `oubli risk` (CSV, TSV or Parquet), and the CSV/TSV input it shares with
+//! `oubli scan`.
 
 use std::io::{self, Read, Write as _};
 use std::path::Path;
@@ -27,25 +28,7 @@ pub(super) fn open_table(
     delimiter: Option<&str>,
     command: &str,
 ) -> anyhow::Result<Table> {
-    let format = match format {
-        Some(f) => f,
-        None if input == "-" => Format::Csv,
-        None => match Path::new(input).extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("csv") => Format::Csv,
-            Some(e) if e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab") => {
-                Format::Tsv
-            }
-            Some(e) if e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq") => {
-                Format::Parquet
-            }
-            _ => {
-                return Err(anyhow::anyhow!(
-                    "cannot tell the format of {input} from its extension"
-                ))
-                .hint("pass --format csv or --format tsv");
-            }
-        },
-    };
+    let format = input_format(input, format)?;
     let delimiter = match (format, delimiter) {
         (Format::Parquet, _) => {
             return Err(anyhow::anyhow!(
@@ -90,6 +73,29 @@ pub(super) fn open_table(
     })
 }
 
+/// The format of INPUT: `--format`, else its extension (`-` is CSV).
+pub(super) fn input_format(input: &str, format: Option<Format>) -> anyhow::Result<Format> {
+    Ok(match format {
+        Some(f) => f,
+        None if input == "-" => Format::Csv,
+        None => match Path::new(input).extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => Format::Csv,
+            Some(e) if e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab") => {
+                Format::Tsv
+            }
+            Some(e) if e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq") => {
+                Format::Parquet
+            }
+            _ => {
+                return Err(anyhow::anyhow!(
+                    "cannot tell the format of {input} from its extension"
+                ))
+                .hint("pass --format csv, --format tsv or --format parquet");
+            }
+        },
+    })
+}
+
 /// An engine error prefixed with the input's name: `data.csv: line 7: …`.
 pub(super) fn input_error(
     e: oubli_csv::CsvError<std::convert::Infallible>,
@@ -122,22 +128,15 @@ impl std::error::Error for InputError {
 /// Runs `oubli risk`.
 pub(crate) fn run(args: &RiskArgs, quiet: bool) -> anyhow::Result<Exit> {
     let started = Instant::now();
+    if input_format(&args.input, args.format)? == Format::Parquet {
+        return run_parquet(args, quiet, started);
+    }
     let Table {
         name,
         size,
         mut records,
     } = open_table(&args.input, args.format, args.delimiter.as_deref(), "risk")?;
-    let attributes = Attributes::resolve(records.header(), &args.quasi, args.sensitive.as_deref())
-        .map_err(|e| {
-            let hint = match e {
-                RiskError::UnknownColumn { .. } | RiskError::NoQuasiIdentifiers => {
-                    "name columns exactly as in the header (case and spaces count), quasi-identifiers separated by commas"
-                }
-                _ => "name each column once: the quasi-identifiers with --quasi, the sensitive attribute with --sensitive",
-            };
-            anyhow::Error::new(e).context(crate::error::hint_marker(hint))
-        })?;
-
+    let attributes = resolve(records.header(), args)?;
     let mut counter = RiskCounter::for_attributes(&attributes);
     let progress = Progress::new(size, quiet);
     let mut record = csv::ByteRecord::new();
@@ -155,6 +154,79 @@ pub(crate) fn run(args: &RiskArgs, quiet: bool) -> anyhow::Result<Exit> {
         }
     }
     progress.finish();
+    report(args, &name, &counter, records.bytes_read(), started)
+}
+
+/// `oubli risk` of a Parquet file: only the named top-level columns are
+/// decoded, each value compared through its canonical text (as `[risk]` reads
+/// a Parquet output, `docs/RISK.md` §3).
+fn run_parquet(args: &RiskArgs, quiet: bool, started: Instant) -> anyhow::Result<Exit> {
+    if args.input == "-" {
+        bail!(
+            "Parquet cannot be read from stdin (its footer is at the end of the file); name the file"
+        );
+    }
+    if args.delimiter.is_some() {
+        bail!(
+            "--delimiter is for CSV and TSV input; {} is Parquet",
+            args.input
+        );
+    }
+    let file = fs_err::File::open(&args.input)
+        .context("cannot open the input")
+        .hint("check the path of INPUT")?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        bail!("input {} is a directory; name a file", args.input);
+    }
+    let name = args.input.as_str();
+    let header = oubli_parquet::top_level_columns(file.file(), name)?;
+    resolve(&header, args)?;
+    // The pass reads the quasi-identifiers, then the sensitive attribute.
+    let columns: Vec<String> = args
+        .quasi
+        .iter()
+        .cloned()
+        .chain(args.sensitive.clone())
+        .collect();
+    let attributes = resolve(&columns, args)?;
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let mut counter = RiskCounter::for_attributes(&attributes);
+    // Progress in bytes (as for CSV), estimated from the rows read.
+    let rows = oubli_parquet::row_count(file.file(), name)?.max(1);
+    let progress = Progress::new(Some(meta.len()), quiet);
+    oubli_parquet::rows::for_each_row(file.file(), name, &names, |row| {
+        counter.add_record(&attributes, &row);
+        if counter.records().is_multiple_of(16_384) {
+            let done = u128::from(meta.len()) * u128::from(counter.records()) / u128::from(rows);
+            progress.update(u64::try_from(done).unwrap_or(u64::MAX));
+        }
+    })?;
+    progress.finish();
+    report(args, name, &counter, meta.len(), started)
+}
+
+/// The quasi-identifiers and the sensitive attribute among `header`.
+fn resolve(header: &[String], args: &RiskArgs) -> anyhow::Result<Attributes> {
+    Attributes::resolve(header, &args.quasi, args.sensitive.as_deref()).map_err(|e| {
+        let hint = match e {
+            RiskError::UnknownColumn { .. } | RiskError::NoQuasiIdentifiers => {
+                "name columns exactly as in the header (case and spaces count), quasi-identifiers separated by commas"
+            }
+            _ => "name each column once: the quasi-identifiers with --quasi, the sensitive attribute with --sensitive",
+        };
+        anyhow::Error::new(e).context(crate::error::hint_marker(hint))
+    })
+}
+
+/// Prints the report of `counter` and checks `--k`.
+fn report(
+    args: &RiskArgs,
+    name: &str,
+    counter: &RiskCounter,
+    bytes_read: u64,
+    started: Instant,
+) -> anyhow::Result<Exit> {
     let report = counter.report(args.k.unwrap_or(DEFAULT_K));
     let check = args.k.map(|_| report.meets_k());
 
@@ -163,10 +235,10 @@ pub(crate) fn run(args: &RiskArgs, quiet: bool) -> anyhow::Result<Exit> {
         let line = json_report(
             &args.quasi,
             args.sensitive.as_deref(),
-            &name,
+            name,
             &report,
             check,
-            records.bytes_read(),
+            bytes_read,
             started,
         );
         writeln!(stdout, "{line}")?;
