@@ -32,7 +32,8 @@
 #   deletion  `oubli shred` of a SIZE_MB random file against `dd if=/dev/urandom
 #             conv=fdatasync` of the same size; `oubli erase` of SUBJECTS subjects from
 #             the CSV (-o new file).
-#   risk      `oubli risk` of the CSV over birth_date + zip, sensitive city.
+#   risk      `oubli risk` of the CSV (and of the Parquet file, when the parquet section
+#             made it) over birth_date + zip, sensitive city.
 #   ledger    `oubli log verify` of a ledger of ENTRIES entries (written by
 #             crates/oubli-ledger/examples/big_ledger.rs).
 #
@@ -271,6 +272,14 @@ for rep in $(seq 1 "$reps"); do
         measure "risk" csv oubli 1 "$csv_bytes" "$rows" "$csv" "$oubli" --quiet risk "$csv" \
             --quasi birth_date,zip --sensitive city --json
         grep -q "\"records\": *$rows" "$out/stdout.txt" || die "oubli risk did not count $rows records"
+        if [[ -n ${parquet_bytes:-} ]]; then
+            csv_classes=$(sed -n 's/.*"classes": *\([0-9]*\).*/\1/p' "$out/stdout.txt" | head -n 1)
+            measure "risk" parquet oubli 1 "$parquet_bytes" "$rows" "$parquet" "$oubli" --quiet risk "$parquet" \
+                --quasi birth_date,zip --sensitive city --json
+            grep -q "\"records\": *$rows" "$out/stdout.txt" || die "oubli risk (Parquet) did not count $rows records"
+            grep -q "\"classes\": *$csv_classes," "$out/stdout.txt" ||
+                die "oubli risk: the Parquet file does not give the CSV's $csv_classes classes"
+        fi
     fi
     if want ledger; then
         if [[ ! -s $out/ledger/entries.jsonl ]]; then
@@ -288,7 +297,7 @@ want csv && checks+=("CSV all-keep output byte-identical to the input (\`cmp\`),
 checks+=("every oubli masking job: the outputs of every thread count are byte-identical and the \`--json\` summary counts all $rows rows, every run")
 want compare && checks+=("Polars and DuckDB write byte-identical CSV for the hash3 job (so they do the same work), every run")
 want deletion && checks+=("\`oubli shred\` removes the file; \`oubli erase\` removes rows")
-want risk && checks+=("\`oubli risk\` counts all $rows records")
+want risk && checks+=("\`oubli risk\` counts all $rows records${parquet_bytes:+, and finds the same number of classes in the CSV and the Parquet file}")
 
 # --- report -----------------------------------------------------------------------
 # stats NAME FORMAT ENGINE THREADS -> "median_wall_s min_s max_s maxrss_kb median_cpu_s bytes rows runs"
@@ -393,6 +402,7 @@ section=$out/section.md
     row shred file oubli 1
     row erase csv oubli 1
     row risk csv oubli 1
+    row risk parquet oubli 1
     row verify ledger oubli 1
     echo
     echo "Targets of issue 7 (ratios of median wall times; \"×\" = times as fast):"
