@@ -146,6 +146,7 @@
 
 mod error;
 mod pipeline;
+mod positional;
 pub mod provenance;
 pub mod rows;
 mod schema;
@@ -380,6 +381,9 @@ fn run<W: Write + Send>(
     let file = options.input_name.as_str();
     let metadata = load_metadata(input, file)?;
     check_chunk_ranges(metadata.metadata(), input, file)?;
+    // Every read of the input from here on (the reader thread's, and the
+    // writer's copies of kept column chunks) is positional: see `positional`.
+    let input = &positional::PositionalFile::new(input).map_err(ParquetError::Io)?;
     let parquet = Arc::clone(metadata.metadata());
     let input_schema = Arc::clone(metadata.schema());
     let key_values: Vec<KeyValue> = parquet

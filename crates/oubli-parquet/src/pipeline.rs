@@ -11,7 +11,6 @@
 //! which writes each row group once all its fields are in.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -31,6 +30,7 @@ use parquet::errors::ParquetError as PqError;
 
 use crate::ParquetError;
 use crate::error::panic_message;
+use crate::positional::PositionalFile;
 use crate::schema::Node;
 use crate::sink::{BatchSink, leaf_count};
 use crate::transform::{BatchError, BatchTransformer};
@@ -62,7 +62,7 @@ pub(crate) trait ChunkSink {
 /// What the pipeline needs to know.
 pub(crate) struct Job<'a> {
     pub(crate) file: &'a str,
-    pub(crate) input: &'a File,
+    pub(crate) input: &'a PositionalFile,
     pub(crate) metadata: &'a ArrowReaderMetadata,
     pub(crate) batch_size: usize,
     pub(crate) threads: usize,
@@ -413,10 +413,7 @@ fn read_loop(
             row_group: Some(row_group),
             message: panic_message(&*payload),
         };
-        let clone = match job.input.try_clone() {
-            Ok(f) => f,
-            Err(e) => return fail(seq, read_error(e.into())),
-        };
+        let clone = job.input.clone();
         let built = catch_unwind(AssertUnwindSafe(|| {
             ParquetRecordBatchReaderBuilder::new_with_metadata(clone, job.metadata.clone())
                 .with_row_groups(vec![row_group])

@@ -24,6 +24,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{Type, TypePtr};
 
 use crate::pipeline::ChunkSink;
+use crate::positional::PositionalFile;
 
 /// Receives the transformed batches, in file order.
 pub(crate) trait BatchSink {
@@ -76,7 +77,7 @@ pub(crate) struct SpliceSink<'a, W: Write + Send> {
     /// The output fields that are encoded (the batches' schema).
     encoded: SchemaRef,
     parts: Vec<Part>,
-    input: &'a File,
+    input: &'a PositionalFile,
     metadata: &'a ParquetMetaData,
 }
 
@@ -89,7 +90,7 @@ impl<'a, W: Write + Send> SpliceSink<'a, W> {
         encoded: SchemaRef,
         parts: Vec<Part>,
         properties: Arc<WriterProperties>,
-        input: &'a File,
+        input: &'a PositionalFile,
         metadata: &'a ParquetMetaData,
     ) -> Result<Self, PqError> {
         let file = SerializedFileWriter::new(output, root, properties)?;
