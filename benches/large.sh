@@ -417,8 +417,10 @@ section=$out/section.md
     target "Parquet hash3 vs DuckDB, $c_t threads" "$(speed_ratio hash3 parquet oubli "$c_t" hash3 parquet duckdb "$c_t")" "≥" 2.5 "×"
     target "CSV hash3, $t_max threads vs $t_min" "$(speed_ratio hash3 csv oubli "$t_max" hash3 csv oubli "$t_min")" "≥" 1.8 "×"
     target "Parquet hash3, $t_max threads vs $t_min" "$(speed_ratio hash3 parquet oubli "$t_max" hash3 parquet oubli "$t_min")" "≥" 1.8 "×"
-    worst_rss=$(awk '$3 == "oubli" { if ($8 > m) m = $8 } END { if (m) printf "%.1f", m / 1024; else print "-" }' "$results")
-    target "peak RSS of any oubli job" "$worst_rss" "≤" 200 " MiB"
+    # Memory flat in the input's size is a target of the masking and deletion jobs;
+    # `oubli risk` holds every equivalence class by design (docs/RISK.md §1.3).
+    worst_rss=$(awk '$3 == "oubli" && $1 != "risk" { if ($8 > m) m = $8 } END { if (m) printf "%.1f", m / 1024; else print "-" }' "$results")
+    target "peak RSS of any oubli mask, erase or shred job" "$worst_rss" "≤" 200 " MiB"
     target "shred vs \`dd conv=fdatasync\`" "$(speed_ratio shred file oubli 1 dd file dd 1)" "≥" 0.9 "×"
     target "\`log verify\` of $nentries entries" "$(median_of verify ledger oubli 1)" "≤" 5 " s"
     target "erase ($nsubjects subjects) vs all-keep CSV mask, 1 thread" "$(speed_ratio erase csv oubli 1 keep csv oubli "$t_min")" "≥" 0.8 "×"
