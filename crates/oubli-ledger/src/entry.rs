@@ -64,6 +64,11 @@ pub struct MaskEntry {
     pub output: Option<FileEvidence>,
     /// SHA-256 (hex) of the policy file.
     pub policy_sha256: String,
+    /// The files the policy names (hierarchies, dictionaries), as they were
+    /// read: the path as written in the policy, bytes and SHA-256. Absent
+    /// when the policy names none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policy_files: Vec<FileEvidence>,
     /// The master key's id.
     pub key_id: String,
     /// Data rows processed.

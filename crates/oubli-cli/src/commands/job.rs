@@ -9,7 +9,7 @@ use oubli_core::{MasterKey, SigningKey};
 pub(crate) use oubli_csv::Direction;
 use oubli_csv::{CsvOptions, MaskReport};
 use oubli_ledger::Ledger;
-use oubli_ledger::entry::{ColumnEvidence, MaskEntry};
+use oubli_ledger::entry::{ColumnEvidence, FileEvidence, MaskEntry};
 use oubli_policy::{Policy, RiskPolicy};
 use sha2::{Digest as _, Sha256};
 
@@ -136,7 +136,20 @@ pub(crate) fn run(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::
     let mut policy = Policy::parse(&policy_text, &args.policy.display().to_string())?;
     // Hierarchy and dictionary files are relative to the policy file's directory.
     let policy_dir = args.policy.parent().unwrap_or(std::path::Path::new(""));
-    policy.load_files(&mut |path| fs_err::read_to_string(policy_dir.join(path)))?;
+    // Each is recorded with its hash: it decides the output as much as the
+    // policy file does.
+    let mut policy_files = Vec::new();
+    policy.load_files(&mut |path| {
+        let text = fs_err::read_to_string(policy_dir.join(path))?;
+        if !policy_files.iter().any(|f: &FileEvidence| f.name == path) {
+            policy_files.push(FileEvidence {
+                name: path.to_owned(),
+                bytes: text.len() as u64,
+                sha256: hex(&Sha256::digest(text.as_bytes())),
+            });
+        }
+        Ok(text)
+    })?;
     // Per-subject columns: the vault's keys (mask holds its lock to the end).
     super::vault::open_for_job(args, &mut policy, &key, direction, quiet)?;
     let policy_sha256 = hex(&Sha256::digest(policy_text.as_bytes()));
@@ -191,6 +204,7 @@ pub(crate) fn run(args: &JobArgs, direction: Direction, quiet: bool) -> anyhow::
             input: input_digest.evidence(&args.input),
             output: result.is_ok().then(|| output_digest.evidence(&args.output)),
             policy_sha256: policy_sha256.clone(),
+            policy_files,
             key_id: key.id().to_string(),
             rows: match (&result, risk_failed) {
                 (Ok(done), _) => done.report.summary.records,

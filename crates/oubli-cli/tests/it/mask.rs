@@ -854,6 +854,92 @@ fn anonymising_transforms_on_csv() {
     assert_eq!(env.read("u.csv"), env.read("m.csv"));
 }
 
+/// The ledger records the files the policy names, with their hashes: a
+/// changed hierarchy changes the output, so it must change the evidence too.
+#[test]
+fn ledger_records_the_hierarchy_and_dictionary_files() {
+    use sha2::{Digest as _, Sha256};
+
+    let env = anon_env();
+    env.new_signing_key("s.key");
+    env.oubli(&[
+        "log",
+        "init",
+        "L",
+        "--origin",
+        "example.org/policy-files",
+        "--signing-key",
+        "s.key",
+    ])
+    .code(0);
+    let mask = |output: &str| {
+        env.oubli(&[
+            "mask",
+            "in.csv",
+            "-o",
+            output,
+            "--policy",
+            "pol/p.toml",
+            "--key",
+            "k",
+            "--ledger",
+            "L",
+            "--signing-key",
+            "s.key",
+            "-q",
+        ])
+        .code(0);
+        let entries = env.read_string("L/entries.jsonl");
+        let last: serde_json::Value =
+            serde_json::from_str(entries.lines().last().unwrap()).unwrap();
+        last
+    };
+    let file = |name: &str| {
+        let bytes = env.read(&format!("pol/{name}"));
+        serde_json::json!({
+            "name": name,
+            "bytes": bytes.len(),
+            "sha256": hex::encode(Sha256::digest(&bytes)),
+        })
+    };
+    let first = mask("m1.csv");
+    assert_eq!(
+        first["policy_files"],
+        serde_json::json!([file("geo/regions.csv"), file("names.txt")])
+    );
+    env.write(
+        "pol/geo/regions.csv",
+        "Lyon;Auvergne-Rhône-Alpes;FR\nParis;Île-de-France;FR\n",
+    );
+    let second = mask("m2.csv");
+    assert_eq!(second["policy_sha256"], first["policy_sha256"]);
+    assert_ne!(second["policy_files"][0], first["policy_files"][0]);
+    assert_eq!(second["policy_files"][0], file("geo/regions.csv"));
+    assert_ne!(env.read("m1.csv"), env.read("m2.csv"));
+    // A policy that names no file records none.
+    env.write("plain.toml", crate::support::SMALL_POLICY);
+    env.write("small.csv", crate::support::SMALL_CSV);
+    env.oubli(&[
+        "mask",
+        "small.csv",
+        "-o",
+        "s.csv",
+        "--policy",
+        "plain.toml",
+        "--key",
+        "k",
+        "--ledger",
+        "L",
+        "--signing-key",
+        "s.key",
+        "-q",
+    ])
+    .code(0);
+    let entries = env.read_string("L/entries.jsonl");
+    let last: serde_json::Value = serde_json::from_str(entries.lines().last().unwrap()).unwrap();
+    assert!(last.get("policy_files").is_none(), "{last}");
+}
+
 #[test]
 fn anonymising_value_errors_name_row_and_column() {
     let env = anon_env();
