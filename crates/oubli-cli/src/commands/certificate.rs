@@ -174,15 +174,7 @@ fn erase_fields(e: &Value) -> Fields {
     );
     if e["in_place"].as_bool() == Some(true) {
         technique.push_str("; replaced in place atomically; the old version shredded");
-        if !old.is_null() {
-            let _ = write!(
-                technique,
-                " ({} pass(es), read-back {}: {})",
-                old["pattern"].as_array().map_or(0, Vec::len),
-                old["verification"]["result"].as_str().unwrap_or("?"),
-                old["result"].as_str().unwrap_or("?")
-            );
-        }
+        technique.push_str(&old_version_shred(old));
     } else {
         technique.push_str("; written to a new file (the input was left unchanged)");
     }
@@ -197,12 +189,8 @@ fn erase_fields(e: &Value) -> Fields {
         "media": if old.is_null() { "not probed".to_owned() } else { storage_text(&old["storage"]) },
     });
     let mut reasons = strings(&old["reasons"]);
-    let mut caveats = strings(&e["caveats"]);
-    caveats.extend(strings(&old["caveats"]));
-    if let Some(err) = e["error"].as_str() {
-        caveats.insert(0, format!("error: {err}"));
-    }
     reasons.dedup();
+    let caveats = caveats_with_old_version(e, old);
     Fields {
         target,
         method_type: PARTIAL.to_owned(),
@@ -239,15 +227,7 @@ fn forget_fields(e: &Value) -> Fields {
     technique.push_str(
         "; the new vault swapped in atomically (renameat2 RENAME_EXCHANGE) and the old version shredded",
     );
-    if !old.is_null() {
-        let _ = write!(
-            technique,
-            " ({} pass(es), read-back {}: {})",
-            old["pattern"].as_array().map_or(0, Vec::len),
-            old["verification"]["result"].as_str().unwrap_or("?"),
-            old["result"].as_str().unwrap_or("?")
-        );
-    }
+    technique.push_str(&old_version_shred(old));
     let target = json!({
         "data": "every value encrypted under these subjects' data keys (per_subject columns), in every copy",
         "vault": e["vault"],
@@ -259,11 +239,7 @@ fn forget_fields(e: &Value) -> Fields {
     });
     let mut reasons = strings(&old["reasons"]);
     reasons.dedup();
-    let mut caveats = strings(&e["caveats"]);
-    caveats.extend(strings(&old["caveats"]));
-    if let Some(err) = e["error"].as_str() {
-        caveats.insert(0, format!("error: {err}"));
-    }
+    let caveats = caveats_with_old_version(e, old);
     Fields {
         target,
         method_type: "cryptographic erase (NIST SP 800-88r2 §3.2) of the data encrypted under per-subject keys; not a Clear, Purge or Destroy of any medium".to_owned(),
@@ -280,6 +256,31 @@ fn forget_fields(e: &Value) -> Fields {
         caveats,
         recommendation: old["recommendation"].as_str().map(str::to_owned),
     }
+}
+
+/// ` (N pass(es), read-back R: result)` of the shred of a file's old version
+/// (`old_version` of an `erase --in-place` or a `forget` entry); empty if none.
+fn old_version_shred(old: &Value) -> String {
+    if old.is_null() {
+        return String::new();
+    }
+    format!(
+        " ({} pass(es), read-back {}: {})",
+        old["pattern"].as_array().map_or(0, Vec::len),
+        old["verification"]["result"].as_str().unwrap_or("?"),
+        old["result"].as_str().unwrap_or("?")
+    )
+}
+
+/// The entry's caveats, then those of its old version's shred, after the
+/// entry's error if it failed.
+fn caveats_with_old_version(e: &Value, old: &Value) -> Vec<String> {
+    let mut caveats = strings(&e["caveats"]);
+    caveats.extend(strings(&old["caveats"]));
+    if let Some(err) = e["error"].as_str() {
+        caveats.insert(0, format!("error: {err}"));
+    }
+    caveats
 }
 
 fn as_text(c: &Value) -> String {

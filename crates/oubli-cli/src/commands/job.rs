@@ -359,14 +359,8 @@ fn execute(
     let (input, size): (Box<dyn Read + Send>, Option<u64>) = if args.input == "-" {
         (Box::new(io::stdin()), None)
     } else {
-        let file = fs_err::File::open(&args.input)
-            .context("cannot open the input")
-            .hint("check the path of INPUT")?;
-        let meta = file.metadata()?;
-        if meta.is_dir() {
-            bail!("input {} is a directory; name a file", args.input);
-        }
-        (Box::new(file), Some(meta.len()))
+        let (file, len) = open_input(&args.input)?;
+        (Box::new(file), Some(len))
     };
     let input: Box<dyn Read + Send + '_> = match input_digest {
         Some(digest) => Box::new(HashingReader::new(input, digest)),
@@ -666,4 +660,17 @@ fn summarise(
         );
     }
     Ok(())
+}
+
+/// Opens the input file INPUT for reading; returns it and its length. A
+/// directory is refused with a message that says so.
+pub(super) fn open_input(input: &str) -> anyhow::Result<(fs_err::File, u64)> {
+    let file = fs_err::File::open(input)
+        .context("cannot open the input")
+        .hint("check the path of INPUT")?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        bail!("input {input} is a directory; name a file");
+    }
+    Ok((file, meta.len()))
 }

@@ -5,7 +5,7 @@ use std::io::{self, Read, Write as _};
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use oubli_risk::{Attributes, DEFAULT_K, RiskCounter, RiskError, RiskReport};
 
 use crate::cli::{Format, RiskArgs};
@@ -56,14 +56,8 @@ pub(super) fn open_table(
     let (reader, size, name): (Box<dyn Read + Send>, _, _) = if input == "-" {
         (Box::new(io::stdin()), None, "stdin".to_owned())
     } else {
-        let file = fs_err::File::open(input)
-            .context("cannot open the input")
-            .hint("check the path of INPUT")?;
-        let meta = file.metadata()?;
-        if meta.is_dir() {
-            bail!("input {input} is a directory; name a file");
-        }
-        (Box::new(file), Some(meta.len()), input.to_owned())
+        let (file, len) = super::job::open_input(input)?;
+        (Box::new(file), Some(len), input.to_owned())
     };
     let records = oubli_csv::Records::new(reader, delimiter).map_err(|e| input_error(e, &name))?;
     Ok(Table {
@@ -172,13 +166,7 @@ fn run_parquet(args: &RiskArgs, quiet: bool, started: Instant) -> anyhow::Result
             args.input
         );
     }
-    let file = fs_err::File::open(&args.input)
-        .context("cannot open the input")
-        .hint("check the path of INPUT")?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        bail!("input {} is a directory; name a file", args.input);
-    }
+    let (file, len) = super::job::open_input(&args.input)?;
     let name = args.input.as_str();
     let header = oubli_parquet::top_level_columns(file.file(), name)?;
     resolve(&header, args)?;
@@ -194,16 +182,16 @@ fn run_parquet(args: &RiskArgs, quiet: bool, started: Instant) -> anyhow::Result
     let mut counter = RiskCounter::for_attributes(&attributes);
     // Progress in bytes (as for CSV), estimated from the rows read.
     let rows = oubli_parquet::row_count(file.file(), name)?.max(1);
-    let progress = Progress::new(Some(meta.len()), quiet);
+    let progress = Progress::new(Some(len), quiet);
     oubli_parquet::rows::for_each_row(file.file(), name, &names, |row| {
         counter.add_record(&attributes, &row);
         if counter.records().is_multiple_of(16_384) {
-            let done = u128::from(meta.len()) * u128::from(counter.records()) / u128::from(rows);
+            let done = u128::from(len) * u128::from(counter.records()) / u128::from(rows);
             progress.update(u64::try_from(done).unwrap_or(u64::MAX));
         }
     })?;
     progress.finish();
-    report(args, name, &counter, meta.len(), started)
+    report(args, name, &counter, len, started)
 }
 
 /// The quasi-identifiers and the sensitive attribute among `header`.

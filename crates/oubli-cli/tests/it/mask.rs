@@ -872,14 +872,16 @@ fn ledger_records_the_hierarchy_and_dictionary_files() {
         "s.key",
     ])
     .code(0);
-    let mask = |output: &str| {
+    // Masks INPUT with POLICY into OUTPUT, recording in the ledger; returns
+    // the entry.
+    let mask = |input: &str, policy: &str, output: &str| {
         env.oubli(&[
             "mask",
-            "in.csv",
+            input,
             "-o",
             output,
             "--policy",
-            "pol/p.toml",
+            policy,
             "--key",
             "k",
             "--ledger",
@@ -890,9 +892,7 @@ fn ledger_records_the_hierarchy_and_dictionary_files() {
         ])
         .code(0);
         let entries = env.read_string("L/entries.jsonl");
-        let last: serde_json::Value =
-            serde_json::from_str(entries.lines().last().unwrap()).unwrap();
-        last
+        serde_json::from_str::<serde_json::Value>(entries.lines().last().unwrap()).unwrap()
     };
     let file = |name: &str| {
         let bytes = env.read(&format!("pol/{name}"));
@@ -902,7 +902,7 @@ fn ledger_records_the_hierarchy_and_dictionary_files() {
             "sha256": hex::encode(Sha256::digest(&bytes)),
         })
     };
-    let first = mask("m1.csv");
+    let first = mask("in.csv", "pol/p.toml", "m1.csv");
     assert_eq!(
         first["policy_files"],
         serde_json::json!([file("geo/regions.csv"), file("names.txt")])
@@ -911,7 +911,7 @@ fn ledger_records_the_hierarchy_and_dictionary_files() {
         "pol/geo/regions.csv",
         "Lyon;Auvergne-Rhône-Alpes;FR\nParis;Île-de-France;FR\n",
     );
-    let second = mask("m2.csv");
+    let second = mask("in.csv", "pol/p.toml", "m2.csv");
     assert_eq!(second["policy_sha256"], first["policy_sha256"]);
     assert_ne!(second["policy_files"][0], first["policy_files"][0]);
     assert_eq!(second["policy_files"][0], file("geo/regions.csv"));
@@ -919,24 +919,7 @@ fn ledger_records_the_hierarchy_and_dictionary_files() {
     // A policy that names no file records none.
     env.write("plain.toml", crate::support::SMALL_POLICY);
     env.write("small.csv", crate::support::SMALL_CSV);
-    env.oubli(&[
-        "mask",
-        "small.csv",
-        "-o",
-        "s.csv",
-        "--policy",
-        "plain.toml",
-        "--key",
-        "k",
-        "--ledger",
-        "L",
-        "--signing-key",
-        "s.key",
-        "-q",
-    ])
-    .code(0);
-    let entries = env.read_string("L/entries.jsonl");
-    let last: serde_json::Value = serde_json::from_str(entries.lines().last().unwrap()).unwrap();
+    let last = mask("small.csv", "plain.toml", "s.csv");
     assert!(last.get("policy_files").is_none(), "{last}");
 }
 
