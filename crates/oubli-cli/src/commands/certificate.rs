@@ -75,6 +75,11 @@ struct Fields {
     recommendation: Option<String>,
 }
 
+/// A JSON string's text, or empty.
+fn str_of(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
@@ -147,14 +152,8 @@ fn shred_fields(e: &Value) -> Fields {
         method_type: PARTIAL.to_owned(),
         method: format!("shred ({})", e["command"].as_str().unwrap_or("shred")),
         technique,
-        verification_method: e["verification"]["method"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        verification_result: e["verification"]["result"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        verification_method: str_of(&e["verification"]["method"]),
+        verification_result: str_of(&e["verification"]["result"]),
         reasons: strings(&e["reasons"]),
         caveats,
         recommendation: e["recommendation"].as_str().map(str::to_owned),
@@ -196,14 +195,8 @@ fn erase_fields(e: &Value) -> Fields {
         method_type: PARTIAL.to_owned(),
         method: "erase (data subjects' rows; GDPR Art. 17)".to_owned(),
         technique,
-        verification_method: e["verification"]["method"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        verification_result: e["verification"]["result"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        verification_method: str_of(&e["verification"]["method"]),
+        verification_result: str_of(&e["verification"]["result"]),
         reasons,
         caveats,
         recommendation: old["recommendation"].as_str().map(str::to_owned),
@@ -248,10 +241,7 @@ fn forget_fields(e: &Value) -> Fields {
         verification_method: old["verification"]["method"]
             .as_str()
             .map_or_else(|| "none".to_owned(), |m| format!("old vault version: {m}")),
-        verification_result: old["verification"]["result"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        verification_result: str_of(&old["verification"]["result"]),
         reasons,
         caveats,
         recommendation: old["recommendation"].as_str().map(str::to_owned),
