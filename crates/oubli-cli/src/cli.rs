@@ -513,7 +513,7 @@ pub(crate) struct RiskArgs {
 /// Arguments of `scan`.
 #[derive(Debug, Args)]
 pub(crate) struct ScanArgs {
-    /// The CSV or TSV file, or `-` for stdin.
+    /// The CSV, TSV or Parquet file, or `-` for stdin (CSV or TSV only).
     #[arg(value_name = "INPUT")]
     pub(crate) input: String,
 

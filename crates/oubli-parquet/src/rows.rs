@@ -80,17 +80,35 @@ pub fn for_each_row(
     input: &File,
     name: &str,
     columns: &[&str],
+    each: impl FnMut(RowText<'_>),
+) -> Result<u64, ParquetError> {
+    for_each_first_row(input, name, columns, None, each)
+}
+
+/// [`for_each_row`] for at most the first `limit` rows (all with `None`):
+/// nothing past them is decoded.
+///
+/// # Errors
+///
+/// As [`for_each_row`].
+pub fn for_each_first_row(
+    input: &File,
+    name: &str,
+    columns: &[&str],
+    limit: Option<usize>,
     mut each: impl FnMut(RowText<'_>),
 ) -> Result<u64, ParquetError> {
     guarded(name, || {
         let builder = builder(input, name)?;
         let roots = roots(&builder, name, columns)?;
         let projection = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
-        let reader = builder
+        let mut builder = builder
             .with_projection(projection)
-            .with_batch_size(DEFAULT_BATCH_SIZE)
-            .build()
-            .map_err(|e| not_parquet(name, e))?;
+            .with_batch_size(DEFAULT_BATCH_SIZE);
+        if let Some(limit) = limit {
+            builder = builder.with_limit(limit);
+        }
+        let reader = builder.build().map_err(|e| not_parquet(name, e))?;
         let mut rows = 0u64;
         let mut text = Texts::default();
         for batch in reader {

@@ -32,9 +32,8 @@ pub(super) fn open_table(
     let delimiter = match (format, delimiter) {
         (Format::Parquet, _) => {
             return Err(anyhow::anyhow!(
-                "`oubli {command}` reads CSV and TSV; Parquet input is not supported yet"
-            ))
-            .hint("export the columns to CSV first");
+                "internal error: `oubli {command}` opened a Parquet file as CSV"
+            ));
         }
         (Format::Tsv, None) => b'\t',
         (Format::Csv, None) => b',',
@@ -155,18 +154,7 @@ pub(crate) fn run(args: &RiskArgs, quiet: bool) -> anyhow::Result<Exit> {
 /// decoded, each value compared through its canonical text (as `[risk]` reads
 /// a Parquet output, `docs/RISK.md` §3).
 fn run_parquet(args: &RiskArgs, quiet: bool, started: Instant) -> anyhow::Result<Exit> {
-    if args.input == "-" {
-        bail!(
-            "Parquet cannot be read from stdin (its footer is at the end of the file); name the file"
-        );
-    }
-    if args.delimiter.is_some() {
-        bail!(
-            "--delimiter is for CSV and TSV input; {} is Parquet",
-            args.input
-        );
-    }
-    let (file, len) = super::job::open_input(&args.input)?;
+    let (file, len) = open_parquet(&args.input, args.delimiter.as_deref())?;
     let name = args.input.as_str();
     let header = oubli_parquet::top_level_columns(file.file(), name)?;
     resolve(&header, args)?;
@@ -192,6 +180,23 @@ fn run_parquet(args: &RiskArgs, quiet: bool, started: Instant) -> anyhow::Result
     })?;
     progress.finish();
     report(args, name, &counter, len, started)
+}
+
+/// Opens INPUT, a Parquet file, for `risk` or `scan`: a named file (its
+/// footer is at its end, so not stdin), without `--delimiter`.
+pub(super) fn open_parquet(
+    input: &str,
+    delimiter: Option<&str>,
+) -> anyhow::Result<(fs_err::File, u64)> {
+    if input == "-" {
+        bail!(
+            "Parquet cannot be read from stdin (its footer is at the end of the file); name the file"
+        );
+    }
+    if delimiter.is_some() {
+        bail!("--delimiter is for CSV and TSV input; {input} is Parquet");
+    }
+    super::job::open_input(input)
 }
 
 /// The quasi-identifiers and the sensitive attribute among `header`.
