@@ -101,6 +101,30 @@ fn json_keys_and_figures_equal_the_independent_computation() {
     assert_eq!(json["histogram"].as_array().unwrap().len(), 8);
 }
 
+/// Writes `table` as the Parquet file `path` of `env`, in row groups of
+/// `group` rows, each column made by `array` from its name and values.
+fn write_parquet(
+    env: &Env,
+    path: &str,
+    table: &Table,
+    group: usize,
+    array: impl Fn(&str, Vec<String>) -> std::sync::Arc<dyn arrow_array::Array>,
+) {
+    let columns: Vec<(&str, std::sync::Arc<dyn arrow_array::Array>)> = table
+        .header
+        .iter()
+        .map(|name| (name.as_str(), array(name, table.strings(name))))
+        .collect();
+    let batch = arrow_array::RecordBatch::try_from_iter(columns).unwrap();
+    let file = std::fs::File::create(env.path(path)).unwrap();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(group))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
 /// Parquet input: the same figures as the CSV it was made from (`id` as an
 /// integer, the rest as strings: values are compared through their canonical
 /// text), in several row groups; errors name the file.
@@ -108,36 +132,19 @@ fn json_keys_and_figures_equal_the_independent_computation() {
 fn parquet_input_gives_the_figures_of_the_same_csv() {
     use std::sync::Arc;
 
-    use arrow_array::{Array, Int64Array, RecordBatch, StringArray};
+    use arrow_array::{Int64Array, StringArray};
 
     let env = env_with("patients.csv", patients_csv());
     let table = Table::parse(&patients_csv(), b',');
-    let columns: Vec<(&str, Arc<dyn Array>)> = table
-        .header
-        .iter()
-        .map(|name| {
-            let values = table.strings(name);
-            let array: Arc<dyn Array> = if name == "id" {
-                Arc::new(Int64Array::from(
-                    values
-                        .iter()
-                        .map(|v| v.parse::<i64>().unwrap())
-                        .collect::<Vec<_>>(),
-                ))
-            } else {
-                Arc::new(StringArray::from(values))
-            };
-            (name.as_str(), array)
-        })
-        .collect();
-    let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let file = std::fs::File::create(env.path("patients.parquet")).unwrap();
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_max_row_group_row_count(Some(128))
-        .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    write_parquet(&env, "patients.parquet", &table, 128, |name, values| {
+        if name == "id" {
+            Arc::new(Int64Array::from_iter_values(
+                values.iter().map(|v| v.parse::<i64>().unwrap()),
+            ))
+        } else {
+            Arc::new(StringArray::from(values))
+        }
+    });
 
     for (quasi, sensitive) in [
         ("age_band,zip3,sex", Some("diagnosis")),
@@ -470,33 +477,15 @@ scanned all 60 rows of customers.csv: 8 of 11 columns masked, 3 kept; review the
 fn scan_of_parquet_suggests_what_the_csv_gets() {
     use std::sync::Arc;
 
-    use arrow_array::{Array, RecordBatch, StringArray};
+    use arrow_array::StringArray;
 
     let env = env_with("customers.csv", customers_csv());
     let table = Table::parse(&customers_csv(), b',');
-    let columns: Vec<(&str, Arc<dyn Array>)> = table
-        .header
-        .iter()
-        .map(|name| {
-            let values: Vec<Option<String>> = table
-                .strings(name)
-                .into_iter()
-                .map(|v| (!v.is_empty()).then_some(v))
-                .collect();
-            (
-                name.as_str(),
-                Arc::new(StringArray::from(values)) as Arc<dyn Array>,
-            )
-        })
-        .collect();
-    let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let file = std::fs::File::create(env.path("customers.parquet")).unwrap();
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_max_row_group_row_count(Some(16))
-        .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    write_parquet(&env, "customers.parquet", &table, 16, |_, values| {
+        Arc::new(StringArray::from_iter(
+            values.into_iter().map(|v| (!v.is_empty()).then_some(v)),
+        ))
+    });
 
     for rows in ["60", "20"] {
         let policy_of = |input: &str| {
