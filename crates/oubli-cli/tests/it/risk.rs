@@ -470,6 +470,48 @@ scanned all 60 rows of customers.csv: 8 of 11 columns masked, 3 kept; review the
     assert!(after["classes"].as_u64().unwrap() < 60, "{after}");
 }
 
+/// A nested Parquet column cannot be a quasi-identifier or be scanned: the
+/// error names the file and the column, and nothing panics.
+#[test]
+fn nested_parquet_columns_are_named_in_the_error() {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, Int64Array, RecordBatch, StringArray, StructArray};
+
+    let env = Env::new();
+    let address = StructArray::try_from(vec![(
+        "zip",
+        Arc::new(StringArray::from(vec!["75011", "69001"])) as Arc<dyn Array>,
+    )])
+    .unwrap();
+    let batch = RecordBatch::try_from_iter([
+        (
+            "id",
+            Arc::new(Int64Array::from(vec![1, 2])) as Arc<dyn Array>,
+        ),
+        ("address", Arc::new(address) as Arc<dyn Array>),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(env.path("nested.parquet")).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    for args in [
+        &["risk", "nested.parquet", "--quasi", "address"][..],
+        &["risk", "nested.parquet", "--quasi", "address.zip"][..],
+        &["scan", "nested.parquet"][..],
+    ] {
+        let out = env.fails(args);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains("address"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // The top-level primitive column alone is measured.
+    env.oubli(&["risk", "nested.parquet", "--quasi", "id", "--json"])
+        .code(0);
+}
+
 /// The demo data as Parquet (every column a string, a few NULLs where the
 /// CSV has empty fields): the same suggestion as for the CSV, in samples of
 /// the first rows too, and no value shown.
