@@ -70,18 +70,16 @@ enum Aead {
 }
 
 impl Aead {
-    /// `key` is 64 bytes for SIV, 32 for GCM.
-    fn new(mode: Mode, key: &[u8], ad: &[u8]) -> Aead {
-        match mode {
-            Mode::Deterministic => {
-                let mut k = Zeroizing::new([0u8; 64]);
-                k.copy_from_slice(key);
-                Aead::Siv(Box::new(Aes256SivAead::new(&k, &[ad])))
-            }
-            Mode::Randomised => Aead::Gcm {
-                cipher: Box::new(Aes256Gcm::new(key.into())),
-                ad: ad.into(),
-            },
+    /// AES-256-SIV under `key` (K1 ‖ K2) with the associated data `ad`.
+    fn siv(key: &[u8; 64], ad: &[u8]) -> Aead {
+        Aead::Siv(Box::new(Aes256SivAead::new(key, &[ad])))
+    }
+
+    /// AES-256-GCM under `key` with the associated data `ad`.
+    fn gcm(key: &[u8; 32], ad: &[u8]) -> Aead {
+        Aead::Gcm {
+            cipher: Box::new(Aes256Gcm::new(key.into())),
+            ad: ad.into(),
         }
     }
 
@@ -146,15 +144,22 @@ impl Aead {
 /// The inner cipher of one subject for `mode` and `domain`.
 fn inner_cipher(mode: Mode, key: &DataKey, domain: &str) -> Aead {
     let hk = Hkdf::<Sha256>::new(None, key.expose_secret());
-    let purpose = match mode {
-        Mode::Deterministic => Purpose::Siv,
-        Mode::Randomised => Purpose::Gcm,
-    };
-    let mut okm = Zeroizing::new([0u8; 64]);
-    let len = if mode == Mode::Deterministic { 64 } else { 32 };
     // 64 bytes are far below HKDF-SHA256's limit.
-    let _ = hk.expand(info(purpose, domain).as_bytes(), &mut okm[..len]);
-    Aead::new(mode, &okm[..len], domain.as_bytes())
+    let expand = |purpose, okm: &mut [u8]| {
+        let _ = hk.expand(info(purpose, domain).as_bytes(), okm);
+    };
+    match mode {
+        Mode::Deterministic => {
+            let mut okm = Zeroizing::new([0u8; 64]);
+            expand(Purpose::Siv, &mut okm[..]);
+            Aead::siv(&okm, domain.as_bytes())
+        }
+        Mode::Randomised => {
+            let mut okm = Zeroizing::new([0u8; 32]);
+            expand(Purpose::Gcm, &mut okm[..]);
+            Aead::gcm(&okm, domain.as_bytes())
+        }
+    }
 }
 
 /// The inner cipher of `tag` from `cache`, made (with the key `key` gives)
@@ -207,14 +212,12 @@ impl SubjectCipher {
     ) -> SubjectCipher {
         let outer_ad = format!("per-subject:{domain}");
         let outer = match mode {
-            Mode::Deterministic => Aead::new(
-                mode,
-                derive::<64>(master, Purpose::Siv, domain).as_slice(),
+            Mode::Deterministic => Aead::siv(
+                &derive::<64>(master, Purpose::Siv, domain),
                 outer_ad.as_bytes(),
             ),
-            Mode::Randomised => Aead::new(
-                mode,
-                derive::<32>(master, Purpose::Gcm, domain).as_slice(),
+            Mode::Randomised => Aead::gcm(
+                &derive::<32>(master, Purpose::Gcm, domain),
                 outer_ad.as_bytes(),
             ),
         };

@@ -185,7 +185,7 @@ fn erase_fields(e: &Value) -> Fields {
         "subjects": e["subjects"],
         "subjects_not_found": e["subjects_not_found"],
         "key_id": e["key_id"],
-        "media": if old.is_null() { "not probed".to_owned() } else { storage_text(&old["storage"]) },
+        "media": old_version_media(old),
     });
     let mut reasons = strings(&old["reasons"]);
     reasons.dedup();
@@ -228,7 +228,7 @@ fn forget_fields(e: &Value) -> Fields {
         "vault_sha256_before": e["vault_before"]["sha256"],
         "vault_sha256_after": e["vault_after"]["sha256"],
         "subjects": e["subjects"],
-        "media": if old.is_null() { "not probed".to_owned() } else { storage_text(&old["storage"]) },
+        "media": old_version_media(old),
     });
     let mut reasons = strings(&old["reasons"]);
     reasons.dedup();
@@ -260,6 +260,15 @@ fn old_version_shred(old: &Value) -> String {
         old["verification"]["result"].as_str().unwrap_or("?"),
         old["result"].as_str().unwrap_or("?")
     )
+}
+
+/// The storage of a file's old version, as probed when it was shredded.
+fn old_version_media(old: &Value) -> String {
+    if old.is_null() {
+        "not probed".to_owned()
+    } else {
+        storage_text(&old["storage"])
+    }
 }
 
 /// The entry's caveats, then those of its old version's shred, after the

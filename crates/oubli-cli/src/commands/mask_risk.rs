@@ -326,15 +326,10 @@ fn measure(
     })
 }
 
-/// The columns a Parquet pass reads (quasi-identifiers, then the sensitive
-/// attribute), and their roles among them.
+/// The columns a Parquet pass reads, and their roles among them.
 fn parquet_columns(policy: &RiskPolicy) -> anyhow::Result<(Vec<String>, Attributes)> {
-    let quasi = policy.quasi_names();
-    let sensitive = policy.sensitive.as_ref().map(|s| s.name.clone());
-    let columns: Vec<String> = quasi.iter().cloned().chain(sensitive.clone()).collect();
-    let attributes = Attributes::resolve(&columns, &quasi, sensitive.as_deref())
-        .context("internal error: the [risk] columns")?;
-    Ok((columns, attributes))
+    let sensitive = policy.sensitive.as_ref().map(|s| s.name.as_str());
+    super::risk::projection(&policy.quasi_names(), sensitive)
 }
 
 /// The entry's record of the check.

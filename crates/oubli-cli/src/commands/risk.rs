@@ -26,14 +26,11 @@ pub(super) fn open_table(
     input: &str,
     format: Option<Format>,
     delimiter: Option<&str>,
-    command: &str,
 ) -> anyhow::Result<Table> {
     let format = input_format(input, format)?;
     let delimiter = match (format, delimiter) {
         (Format::Parquet, _) => {
-            return Err(anyhow::anyhow!(
-                "internal error: `oubli {command}` opened a Parquet file as CSV"
-            ));
+            bail!("internal error: a Parquet input reached the CSV reader");
         }
         (Format::Tsv, None) => b'\t',
         (Format::Csv, None) => b',',
@@ -128,7 +125,7 @@ pub(crate) fn run(args: &RiskArgs, quiet: bool) -> anyhow::Result<Exit> {
         name,
         size,
         mut records,
-    } = open_table(&args.input, args.format, args.delimiter.as_deref(), "risk")?;
+    } = open_table(&args.input, args.format, args.delimiter.as_deref())?;
     let attributes = resolve(records.header(), args)?;
     let mut counter = RiskCounter::for_attributes(&attributes);
     let progress = Progress::new(size, quiet);
@@ -158,14 +155,7 @@ fn run_parquet(args: &RiskArgs, quiet: bool, started: Instant) -> anyhow::Result
     let name = args.input.as_str();
     let header = oubli_parquet::top_level_columns(file.file(), name)?;
     resolve(&header, args)?;
-    // The pass reads the quasi-identifiers, then the sensitive attribute.
-    let columns: Vec<String> = args
-        .quasi
-        .iter()
-        .cloned()
-        .chain(args.sensitive.clone())
-        .collect();
-    let attributes = resolve(&columns, args)?;
+    let (columns, attributes) = projection(&args.quasi, args.sensitive.as_deref())?;
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let mut counter = RiskCounter::for_attributes(&attributes);
     // Progress in bytes (as for CSV), estimated from the rows read.
@@ -197,6 +187,23 @@ pub(super) fn open_parquet(
         bail!("--delimiter is for CSV and TSV input; {input} is Parquet");
     }
     super::job::open_input(input)
+}
+
+/// The columns a Parquet pass decodes (the quasi-identifiers, then the
+/// sensitive attribute) and their roles among them. The names were already
+/// checked against the file's columns.
+pub(super) fn projection(
+    quasi: &[String],
+    sensitive: Option<&str>,
+) -> anyhow::Result<(Vec<String>, Attributes)> {
+    let columns: Vec<String> = quasi
+        .iter()
+        .cloned()
+        .chain(sensitive.map(str::to_owned))
+        .collect();
+    let attributes = Attributes::resolve(&columns, quasi, sensitive)
+        .map_err(|e| anyhow::anyhow!("internal error: the columns to measure: {e}"))?;
+    Ok((columns, attributes))
 }
 
 /// The quasi-identifiers and the sensitive attribute among `header`.

@@ -61,7 +61,7 @@ type Sample = (String, Vec<String>, Scanner, bool);
 fn sample_csv(args: &ScanArgs) -> anyhow::Result<Sample> {
     let Table {
         name, mut records, ..
-    } = open_table(&args.input, args.format, args.delimiter.as_deref(), "scan")?;
+    } = open_table(&args.input, args.format, args.delimiter.as_deref())?;
     let header = records.header().to_vec();
     let mut scanner = Scanner::new(&header);
     let mut record = csv::ByteRecord::new();
