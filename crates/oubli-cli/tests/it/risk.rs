@@ -546,7 +546,33 @@ fn scan_of_parquet_suggests_what_the_csv_gets() {
             }
         }
     }
-    env.fails(&["scan", "-", "--format", "parquet"]);
+    env.fails(&["scan", "-", "--format", "parquet"])
+        .stderr_eq(str![[r#"
+error: Parquet cannot be read from stdin (its footer is at the end of the file); name the file
+
+"#]]);
+    for args in [
+        &["scan", "customers.parquet", "--delimiter", ";"][..],
+        &[
+            "risk",
+            "customers.parquet",
+            "--quasi",
+            "zip",
+            "--delimiter",
+            ";",
+        ][..],
+    ] {
+        env.fails(args).stderr_eq(str![[r#"
+error: --delimiter is for CSV and TSV input; customers.parquet is Parquet
+
+"#]]);
+    }
+    env.write("customers.dat", customers_csv());
+    env.fails(&["scan", "customers.dat"]).stderr_eq(str![[r#"
+error: cannot tell the format of customers.dat from its extension
+hint: pass --format csv, --format tsv or --format parquet
+
+"#]]);
 }
 
 #[test]
